@@ -1,0 +1,106 @@
+"""Command line: ``toy-superposition <stage> NAME`` runs one pipeline stage.
+
+Snakemake rules and DVC stages call exactly these commands, so a stage can also be run
+(or debugged) by hand:
+
+    toy-superposition validate --profile ci
+    toy-superposition data intro-5-in-2 --profile ci
+    toy-superposition train intro-5-in-2 --profile ci --threads 2
+    toy-superposition metrics intro-5-in-2 --profile ci
+    toy-superposition figure intro-5-in-2 --profile ci
+    toy-superposition benchmark
+    toy-superposition dvc-yaml [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .artifacts import ArtifactError
+from .config import DEFAULT_CONFIG, ConfigError, load_config
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="configuration YAML (default: %(default)s)")
+    parser.add_argument("--profile", default=None, help="profile to use (default: the config file's `profile`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="toy-superposition", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="validate the config and list experiments and figures")
+    _add_common(validate)
+
+    for stage in ("data", "train", "metrics", "figure"):
+        sub = commands.add_parser(stage, help=f"run the {stage} stage for one experiment or figure")
+        sub.add_argument("name", help="experiment name (figure id for `figure`)")
+        _add_common(sub)
+        sub.add_argument("--threads", type=int, default=None, help="torch CPU threads (Snakemake passes {threads})")
+        if stage == "train":
+            sub.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    bench = commands.add_parser("benchmark", help="instance-steps/s of the trainer against a plain reference loop")
+    bench.add_argument("--steps", type=int, default=200, help="timed steps per run (default: %(default)s)")
+    bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    bench.add_argument("--output", type=Path, default=None, help="also write the results as JSON here")
+
+    dvc = commands.add_parser("dvc-yaml", help="write dvc.yaml (paper profile) and profiles' dvc.yaml from the config")
+    dvc.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    dvc.add_argument("--check", action="store_true", help="exit 1 if a dvc.yaml on disk differs from the config")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _run(args)
+    except (ConfigError, ArtifactError) as error:
+        print(f"toy-superposition: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "benchmark":
+        from .benchmark import run_benchmark
+
+        run_benchmark(steps=args.steps, device=args.device, output=args.output)
+        return 0
+    if args.command == "dvc-yaml":
+        from .dvc_pipeline import write_dvc_yaml
+
+        return write_dvc_yaml(args.config, check=args.check)
+
+    config = load_config(args.config, profile=args.profile)
+    if args.command == "validate":
+        print(f"profile {config.profile}: results in {config.results_dir}/")
+        for spec in config.experiments.values():
+            print(f"  experiment {spec.name}: {spec.model}, n={spec.features}, m={spec.hidden}, "
+                  f"{spec.n_instances} instances × {spec.training.steps} steps")
+        for figure in config.figures.values():
+            print(f"  figure {figure.name}: from {', '.join(figure.experiments)}")
+        return 0
+
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)
+    from . import stages
+
+    if args.command == "data":
+        stages.run_data(config, args.name)
+    elif args.command == "train":
+        stages.run_train(config, args.name, progress=not args.no_progress)
+    elif args.command == "metrics":
+        stages.run_metrics(config, args.name)
+    elif args.command == "figure":
+        stages.run_figure(config, args.name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,336 @@
+"""Load, validate and resolve the pipeline configuration (``config/config.yaml``).
+
+The YAML file is the one source of truth for every experiment. This module
+
+1. validates the raw file against ``workflow/schemas/config.schema.json``,
+2. applies the chosen profile (training sizes, per-experiment overrides),
+3. expands sequences (``{geomspace: [start, stop, count]}``) and range-checks
+   the values a schema cannot express (a feature probability above 1, say),
+4. expands each experiment's grid × restarts into a per-instance *plan*.
+
+Every error is a :class:`ConfigError` naming the offending key, e.g.
+``experiments.intro-5-in-2.hidden: 0 is less than the minimum of 1``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = REPO_ROOT / "config" / "config.yaml"
+SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.json"
+
+MODEL_KINDS = ("linear", "relu_output", "relu_output_dropout", "relu_hidden", "absolute_value")
+GRID_AXES = ("feature_probability", "importance_decay", "dropout", "l1_penalty")
+
+
+class ConfigError(ValueError):
+    """A malformed or out-of-range configuration value; the message names the key."""
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Optimisation settings. Defaults follow the paper's reference code."""
+
+    steps: int = 10_000
+    batch_size: int = 1024
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-2  # torch.optim.AdamW's default
+    lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
+    log_every: int = 50
+    eval_batches: int = 16
+    snapshot_steps: tuple[int, ...] = ()
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    compile: Literal["auto"] | bool = "auto"
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    """What distinguishes one trained instance from the others of its experiment."""
+
+    instance: int
+    setting: int  # index of the grid point; restarts share it
+    restart: int
+    seed: int
+    feature_probability: float
+    importance_decay: float
+    dropout: float
+    l1_penalty: float
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """One experiment: a model kind and shape, trained at every grid point × restart."""
+
+    name: str
+    model: str
+    features: int
+    hidden: int
+    grid: dict[str, tuple[float, ...]]
+    training: TrainingConfig
+    importance_decay: float = 1.0
+    distribution: Literal["independent", "correlated", "anticorrelated"] = "independent"
+    set_size: int = 1
+    restarts: int = 1
+    l1_penalty: float = 0.0
+    description: str = ""
+    seed: int = 0  # derived from the global seed and the experiment's name
+
+    @property
+    def tied(self) -> bool:
+        return self.model != "absolute_value"
+
+    def instances(self) -> list[InstanceSettings]:
+        """The grid (in the axis order of GRID_AXES) × restarts, restarts innermost."""
+        axes = [axis for axis in GRID_AXES if axis in self.grid]
+        defaults = {
+            "feature_probability": 1.0,
+            "importance_decay": self.importance_decay,
+            "dropout": 0.0,
+            "l1_penalty": self.l1_penalty,
+        }
+        plan = []
+        points = itertools.product(*(self.grid[axis] for axis in axes))
+        for setting, point in enumerate(points):
+            values = defaults | dict(zip(axes, point))
+            for restart in range(self.restarts):
+                index = len(plan)
+                plan.append(
+                    InstanceSettings(
+                        instance=index,
+                        setting=setting,
+                        restart=restart,
+                        seed=derive_seed(self.seed, "instance", index),
+                        **{k: float(v) for k, v in values.items()},
+                    )
+                )
+        return plan
+
+    @property
+    def n_instances(self) -> int:
+        return len(self.instances())
+
+    def to_json(self) -> dict[str, Any]:
+        return json.loads(json.dumps(asdict(self)))
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    name: str
+    experiments: tuple[str, ...]
+    section: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """The resolved configuration for one profile."""
+
+    profile: str
+    results_dir: str
+    seed: int
+    experiments: dict[str, ExperimentSpec]
+    figures: dict[str, FigureSpec]
+    raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    def experiment(self, name: str) -> ExperimentSpec:
+        try:
+            return self.experiments[name]
+        except KeyError:
+            raise ConfigError(f"experiments.{name}: no such experiment (known: {', '.join(self.experiments)})") from None
+
+    def figure(self, name: str) -> FigureSpec:
+        try:
+            return self.figures[name]
+        except KeyError:
+            raise ConfigError(f"figures.{name}: no such figure (known: {', '.join(self.figures)})") from None
+
+    def experiment_dir(self, name: str) -> Path:
+        return Path(self.results_dir) / name
+
+    @property
+    def figures_dir(self) -> Path:
+        return Path(self.results_dir) / "figures"
+
+
+def derive_seed(*parts: object) -> int:
+    """A stable 63-bit seed from any parts (sha256 of their repr), independent of PYTHONHASHSEED."""
+    digest = hashlib.sha256(repr(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def expand_sequence(value: Any, key: str) -> tuple[float, ...]:
+    """A list stays a list; ``{geomspace: [start, stop, count]}`` becomes log-spaced values."""
+    if isinstance(value, dict):
+        start, stop, count = value["geomspace"]
+        return tuple(float(v) for v in np.geomspace(start, stop, int(count)))
+    if isinstance(value, (list, tuple)):
+        return tuple(float(v) for v in value)
+    if isinstance(value, (int, float)):
+        return (float(value),)
+    raise ConfigError(f"{key}: expected a list or {{geomspace: [start, stop, count]}}, got {value!r}")
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and "geomspace" not in value:
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _schema_error_key(error) -> str:
+    path = ".".join(str(p) for p in error.absolute_path)
+    return path or "<config>"
+
+
+def validate_against_schema(raw: dict, schema_path: Path = SCHEMA_PATH) -> None:
+    import jsonschema
+
+    schema = json.loads(schema_path.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(raw), key=lambda e: (len(list(e.absolute_path)), str(e.absolute_path)))
+    if errors:
+        # The deepest error of the first failing branch names the key most precisely.
+        error = errors[0]
+        leaves = list(error.context or [])
+        if leaves:
+            error = max(leaves, key=lambda e: len(list(e.absolute_path)))
+        raise ConfigError(f"{_schema_error_key(error)}: {error.message}")
+
+
+def _check_ranges(spec: ExperimentSpec) -> None:
+    key = f"experiments.{spec.name}"
+    for value in spec.grid.get("feature_probability", ()):
+        if not 0.0 < value <= 1.0:
+            raise ConfigError(f"{key}.grid.feature_probability: {value} is not in (0, 1]")
+    for value in spec.grid.get("dropout", ()):
+        if not 0.0 <= value < 1.0:
+            raise ConfigError(f"{key}.grid.dropout: {value} is not in [0, 1)")
+    for value in spec.grid.get("importance_decay", ()):
+        if value <= 0.0:
+            raise ConfigError(f"{key}.grid.importance_decay: {value} must be positive")
+    for value in spec.grid.get("l1_penalty", ()):
+        if value < 0.0:
+            raise ConfigError(f"{key}.grid.l1_penalty: {value} must be non-negative")
+    if "dropout" in spec.grid and spec.model != "relu_output_dropout":
+        raise ConfigError(f"{key}.grid.dropout: only the relu_output_dropout model has dropout (model is {spec.model})")
+    if spec.distribution != "independent" and spec.features % spec.set_size:
+        raise ConfigError(f"{key}.set_size: {spec.set_size} does not divide features={spec.features}")
+    if spec.model == "absolute_value" and spec.distribution != "independent":
+        raise ConfigError(f"{key}.distribution: the absolute-value model takes independent signed features")
+    for step in spec.training.snapshot_steps:
+        if not 0 <= step <= spec.training.steps:
+            raise ConfigError(f"{key}.training.snapshot_steps: {step} is outside [0, {spec.training.steps}]")
+
+
+def _training_from(mapping: dict, key: str) -> TrainingConfig:
+    names = {f.name for f in fields(TrainingConfig)}
+    unknown = set(mapping) - names
+    if unknown:
+        raise ConfigError(f"{key}: unknown training key(s) {sorted(unknown)}")
+    values = dict(mapping)
+    if "snapshot_steps" in values:
+        values["snapshot_steps"] = tuple(
+            sorted({int(round(v)) for v in expand_sequence(values["snapshot_steps"], f"{key}.snapshot_steps")})
+        )
+    return TrainingConfig(**values)
+
+
+def load_config(
+    path: str | Path = DEFAULT_CONFIG,
+    profile: str | None = None,
+    overrides: dict | None = None,
+) -> PipelineConfig:
+    """Read, validate and resolve the configuration for ``profile`` (default: the file's own)."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return resolve_config(raw, profile=profile, overrides=overrides)
+
+
+def resolve_config(raw: dict, profile: str | None = None, overrides: dict | None = None) -> PipelineConfig:
+    """Validate a raw config mapping and resolve it for one profile."""
+    raw = deep_merge(raw, overrides or {})
+    if profile is not None:
+        raw["profile"] = profile
+    validate_against_schema(raw)
+    profile = raw["profile"]
+    if profile not in raw["profiles"]:
+        raise ConfigError(f"profile: unknown profile {profile!r} (known: {', '.join(raw['profiles'])})")
+    profile_block = raw["profiles"][profile]
+    for name in profile_block.get("experiments", {}):
+        if name not in raw["experiments"]:
+            raise ConfigError(f"profiles.{profile}.experiments.{name}: no such experiment")
+
+    base_seed = int(raw.get("seed", 0))
+    training_defaults = deep_merge(raw.get("training", {}), profile_block.get("training", {}))
+    experiments: dict[str, ExperimentSpec] = {}
+    for name, block in raw["experiments"].items():
+        block = deep_merge(block, profile_block.get("experiments", {}).get(name, {}))
+        # Re-validate the merged block so a profile override cannot smuggle in a bad value.
+        validate_against_schema(
+            {"profile": profile, "profiles": {profile: {"results_dir": "x"}}, "experiments": {name: block}, "figures": {}}
+        )
+        key = f"experiments.{name}"
+        training = _training_from(deep_merge(training_defaults, block.get("training", {})), f"{key}.training")
+        grid = {axis: expand_sequence(values, f"{key}.grid.{axis}") for axis, values in block["grid"].items()}
+        spec = ExperimentSpec(
+            name=name,
+            model=block["model"],
+            features=int(block["features"]),
+            hidden=int(block["hidden"]),
+            grid=grid,
+            training=training,
+            importance_decay=float(block.get("importance_decay", 1.0)),
+            distribution=block.get("distribution", "independent"),
+            set_size=int(block.get("set_size", 1)),
+            restarts=int(block.get("restarts", 1)),
+            l1_penalty=float(block.get("l1_penalty", 0.0)),
+            description=block.get("description", ""),
+            seed=derive_seed(base_seed, name),
+        )
+        _check_ranges(spec)
+        experiments[name] = spec
+
+    figures: dict[str, FigureSpec] = {}
+    for name, block in raw["figures"].items():
+        for experiment in block["experiments"]:
+            if experiment not in experiments:
+                raise ConfigError(f"figures.{name}.experiments: no such experiment {experiment!r}")
+        figures[name] = FigureSpec(
+            name=name,
+            experiments=tuple(block["experiments"]),
+            section=block.get("section", ""),
+            description=block.get("description", ""),
+        )
+    return PipelineConfig(
+        profile=profile,
+        results_dir=profile_block["results_dir"],
+        seed=base_seed,
+        experiments=experiments,
+        figures=figures,
+        raw=raw,
+    )
+
+
+def with_training(spec: ExperimentSpec, **changes: Any) -> ExperimentSpec:
+    """A copy of ``spec`` with some training settings changed (benchmarks, tests)."""
+    return replace(spec, training=replace(spec.training, **changes))

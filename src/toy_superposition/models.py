@@ -1,0 +1,114 @@
+"""The toy models, each batched over independent instances.
+
+Shapes: ``I`` instances, ``B`` batch, ``n`` features, ``m`` hidden dimensions.
+Parameters are stored exactly as they are saved (see the README's artifact contract):
+
+=====================  =======================================  ==========================
+model                  forward                                  parameters
+=====================  =======================================  ==========================
+linear                 x' = WᵀW x + b                           W (I, n, m), b (I, n)
+relu_output            x' = ReLU(WᵀW x + b)                     W, b
+relu_output_dropout    h = dropout_p(W x); x' = ReLU(Wᵀh + b)   W, b
+relu_hidden            h = ReLU(W x); x' = ReLU(Wᵀh + b)        W, b
+absolute_value         h = ReLU(W₁ x); y = ReLU(W₂ h + b)       W1 (I, n, m), W2 (I, m, n), b
+=====================  =======================================  ==========================
+
+Here ``W x`` means ``Σ_i W[i, :] x_i``: row ``W_i`` of the stored (n, m) matrix is the
+embedding of feature i (the paper's column ``W_i``). The absolute-value model is trained
+on signed inputs with target ``|x|``; all others reconstruct ``x``.
+
+Dropout is active during training only, as inverted dropout (kept hidden units are
+scaled by ``1 / (1 - p)``, like ``torch.nn.functional.dropout``), so the trained model's
+expected hidden vector equals the deterministic one used at evaluation; every metric,
+final loss and figure therefore describes the deterministic model ``W``.
+
+Loss (importance-weighted squared error, mean over batch and features, summed over
+instances): ``L = Σ_k (1 / (B n)) Σ_{b,i} I_{k,i} (x'_{k,b,i} − y_{k,b,i})²``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from .config import ExperimentSpec
+
+
+def parameter_shapes(model: str, n_instances: int, features: int, hidden: int) -> dict[str, tuple[int, ...]]:
+    if model == "absolute_value":
+        return {
+            "W1": (n_instances, features, hidden),
+            "W2": (n_instances, hidden, features),
+            "b": (n_instances, features),
+        }
+    return {"W": (n_instances, features, hidden), "b": (n_instances, features)}
+
+
+def xavier_normal_std(features: int, hidden: int) -> float:
+    """Xavier-normal scale of one instance's (n, m) matrix: sqrt(2 / (n + m)).
+
+    The reference code applies ``xavier_normal_`` to the whole (I, n, m) tensor, whose
+    fan-in/fan-out then depend on the instance count I; we compute it per instance.
+    """
+    return math.sqrt(2.0 / (features + hidden))
+
+
+def init_parameters(spec: ExperimentSpec) -> dict[str, Tensor]:
+    """Xavier-normal weights and zero bias, float32 on the CPU, seeded per instance.
+
+    Each instance draws from its own generator (seeded with the plan's instance seed),
+    so an instance's initialisation does not depend on the other instances, the device
+    or the batching.
+    """
+    plan = spec.instances()
+    shapes = parameter_shapes(spec.model, len(plan), spec.features, spec.hidden)
+    std = xavier_normal_std(spec.features, spec.hidden)
+    params = {name: torch.zeros(shape) for name, shape in shapes.items()}
+    for settings in plan:
+        generator = torch.Generator().manual_seed(settings.seed)
+        for name in ("W", "W1", "W2"):
+            if name in params:
+                params[name][settings.instance] = torch.randn(shapes[name][1:], generator=generator) * std
+    return params
+
+
+def target_of(model: str, x: Tensor) -> Tensor:
+    """What the model should output for input x: |x| for the absolute-value model, else x."""
+    return x.abs() if model == "absolute_value" else x
+
+
+def forward(
+    model: str,
+    params: dict[str, Tensor],
+    x: Tensor,
+    dropout: Tensor | None = None,
+    generator: torch.Generator | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Reference forward pass (autograd-friendly). Returns (output (I, B, n), hidden (I, B, m)).
+
+    ``dropout`` is a per-instance rate (I,); pass it only when training (see module doc).
+    """
+    if model == "absolute_value":
+        hidden = torch.relu(torch.einsum("ibn,inm->ibm", x, params["W1"]))
+        out = torch.einsum("ibm,imn->ibn", hidden, params["W2"]) + params["b"][:, None, :]
+        return torch.relu(out), hidden
+    W, b = params["W"], params["b"]
+    hidden = torch.einsum("ibn,inm->ibm", x, W)
+    if model == "relu_hidden":
+        hidden = torch.relu(hidden)
+    used = hidden
+    if model == "relu_output_dropout" and dropout is not None:
+        keep = 1.0 - dropout[:, None, None]
+        mask = torch.rand(hidden.shape, generator=generator, device=x.device, dtype=x.dtype) < keep
+        used = hidden * mask / keep
+    out = torch.einsum("ibm,inm->ibn", used, W) + b[:, None, :]
+    if model == "linear":
+        return out, hidden
+    return torch.relu(out), hidden
+
+
+def loss_per_instance(output: Tensor, target: Tensor, importance: Tensor) -> Tensor:
+    """(1 / (B n)) Σ_{b,i} I_i (x'_i − y_i)² for every instance: shape (I,)."""
+    return (importance[:, None, :] * (output - target) ** 2).mean(dim=(1, 2))
