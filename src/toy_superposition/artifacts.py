@@ -83,6 +83,10 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     temporary = Path(temporary)
+    # mkstemp creates the file 0600; give it the permissions a plain open() would (0666 & ~umask).
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
     try:
         yield temporary
         os.replace(temporary, path)
@@ -91,10 +95,24 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
 
 
 def save_tensors(path: Path | str, tensors: dict[str, Tensor], metadata: dict[str, str] | None = None) -> None:
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     with atomic_path(path) as temporary:
-        save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(temporary), metadata=metadata)
+        data = save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, metadata=metadata)
+        temporary.write_bytes(_sorted_metadata(data))
+
+
+def _sorted_metadata(data: bytes) -> bytes:
+    """safetensors writes ``__metadata__`` in hash-map order, which changes from run to run;
+    sort it so the same tensors and metadata always give the same bytes."""
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + length])
+    if "__metadata__" not in header:
+        return data
+    header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # the data stays 8-byte aligned, as safetensors writes it
+    return len(text).to_bytes(8, "little") + text + data[8 + length :]
 
 
 def load_tensors(path: Path | str, expected: dict[str, tuple[int, ...]] | None = None) -> dict[str, Tensor]:

@@ -30,7 +30,17 @@ DEFAULT_CONFIG = REPO_ROOT / "config" / "config.yaml"
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.json"
 
 MODEL_KINDS = ("linear", "relu_output", "relu_output_dropout", "relu_hidden", "absolute_value")
-GRID_AXES = ("feature_probability", "importance_decay", "dropout", "l1_penalty")
+#: Per-instance settings a grid can vary, in the order the grid is expanded. The "extra"
+#: feature is the last one (the paper's phase diagrams and the perturbed pentagon vary it
+#: alone); NaN means "like the others".
+GRID_AXES = (
+    "feature_probability",
+    "extra_feature_probability",
+    "importance_decay",
+    "extra_feature_importance",
+    "dropout",
+    "l1_penalty",
+)
 
 
 class ConfigError(ValueError):
@@ -65,6 +75,8 @@ class InstanceSettings:
     importance_decay: float
     dropout: float
     l1_penalty: float
+    extra_feature_probability: float = float("nan")
+    extra_feature_importance: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,8 @@ class ExperimentSpec:
             "importance_decay": self.importance_decay,
             "dropout": 0.0,
             "l1_penalty": self.l1_penalty,
+            "extra_feature_probability": float("nan"),
+            "extra_feature_importance": float("nan"),
         }
         plan = []
         points = itertools.product(*(self.grid[axis] for axis in axes))
@@ -218,6 +232,12 @@ def _check_ranges(spec: ExperimentSpec) -> None:
     for value in spec.grid.get("dropout", ()):
         if not 0.0 <= value < 1.0:
             raise ConfigError(f"{key}.grid.dropout: {value} is not in [0, 1)")
+    for value in spec.grid.get("extra_feature_probability", ()):
+        if not 0.0 < value <= 1.0:
+            raise ConfigError(f"{key}.grid.extra_feature_probability: {value} is not in (0, 1]")
+    for value in spec.grid.get("extra_feature_importance", ()):
+        if value < 0.0:
+            raise ConfigError(f"{key}.grid.extra_feature_importance: {value} must be non-negative")
     for value in spec.grid.get("importance_decay", ()):
         if value <= 0.0:
             raise ConfigError(f"{key}.grid.importance_decay: {value} must be positive")
@@ -286,9 +306,13 @@ def resolve_config(raw: dict, profile: str | None = None, overrides: dict | None
     for name, block in raw["experiments"].items():
         block = deep_merge(block, profile_block.get("experiments", {}).get(name, {}))
         # Re-validate the merged block so a profile override cannot smuggle in a bad value.
-        validate_against_schema(
-            {"profile": profile, "profiles": {profile: {"results_dir": "x"}}, "experiments": {name: block}, "figures": {}}
-        )
+        # The base block passed above, so an error here is the override's: name its key.
+        try:
+            validate_against_schema(
+                {"profile": profile, "profiles": {profile: {"results_dir": "x"}}, "experiments": {name: block}, "figures": {}}
+            )
+        except ConfigError as error:
+            raise ConfigError(f"profiles.{profile}.{error}") from None
         key = f"experiments.{name}"
         training = _training_from(deep_merge(training_defaults, block.get("training", {})), f"{key}.training")
         grid = {axis: expand_sequence(values, f"{key}.grid.{axis}") for axis, values in block["grid"].items()}

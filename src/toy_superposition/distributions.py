@@ -70,10 +70,20 @@ def importance_vector(n_features: int, decay: float) -> Tensor:
 
 
 def distribution_for(spec: ExperimentSpec) -> FeatureDistribution:
-    """The distribution of every instance of an experiment, in plan order (float32, CPU)."""
+    """The distribution of every instance of an experiment, in plan order (float32, CPU).
+
+    Feature i of an instance is active with its ``feature_probability`` and has importance
+    ``importance_decay ** i``; the last ("extra") feature takes ``extra_feature_probability``
+    and ``extra_feature_importance`` instead where the grid sets them.
+    """
     plan = spec.instances()
     probability = torch.tensor([[s.feature_probability] * spec.features for s in plan], dtype=torch.float64)
     importance = torch.stack([importance_vector(spec.features, s.importance_decay) for s in plan])
+    for settings in plan:
+        if settings.extra_feature_probability == settings.extra_feature_probability:  # not NaN
+            probability[settings.instance, -1] = settings.extra_feature_probability
+        if settings.extra_feature_importance == settings.extra_feature_importance:
+            importance[settings.instance, -1] = settings.extra_feature_importance
     return FeatureDistribution(
         probability=probability.float(),
         importance=importance.float(),

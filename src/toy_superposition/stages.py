@@ -6,8 +6,6 @@ Snakemake rules and DVC stages run these through the command line
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 
 import numpy as np
@@ -28,13 +26,9 @@ from .artifacts import (
 from .config import ExperimentSpec, PipelineConfig
 from .distributions import FeatureDistribution, distribution_for
 from .models import parameter_shapes
+from .workflow_spec import spec_hash
 
 log = logging.getLogger(__name__)
-
-
-def spec_hash(spec: ExperimentSpec) -> str:
-    """A short hash of everything that determines an experiment's results."""
-    return hashlib.sha256(json.dumps(spec.to_json(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def run_data(config: PipelineConfig, name: str) -> None:

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from .config import ExperimentSpec, TrainingConfig, derive_seed
 from .distributions import FeatureDistribution, distribution_for, sample_features
 from .models import forward, init_parameters, loss_per_instance, target_of
-from .train_step import AdamWState, adamw_update, loss_and_grads
+from .train_step import AdamWState, adamw_update, sample_loss_and_grads
 
 
 class TrainingDiverged(RuntimeError):
@@ -108,8 +108,7 @@ def train(
     l1 = l1 if bool((l1 > 0).any()) else None
 
     def step_fn(lr: float) -> Tensor:
-        x = sample_features(dist, training.batch_size)
-        loss, grads = loss_and_grads(spec.model, params, x, dist.importance, dropout, l1)
+        loss, grads = sample_loss_and_grads(spec.model, params, dist, training.batch_size, dropout, l1)
         adamw_update(params, grads, state, lr, training.weight_decay)
         return loss
 

@@ -1,0 +1,66 @@
+"""The figure stage: one module (script) per figure, each reading only its experiments' artifacts.
+
+==========================  ==============================  ==========================================
+figure id                   module                          shows
+==========================  ==============================  ==========================================
+``intro-5-in-2``            :mod:`.intro_5_in_2`            the five W_i in 2-D, one panel per density
+``basic-20-in-5``           :mod:`.basic_superposition`     WᵀW, b and ‖W_i‖ by interference, linear
+``basic-80-in-20``          :mod:`.basic_superposition`     and ReLU output models, per density
+``dims-per-feature``        :mod:`.dims_per_feature`        D* = m/‖W‖²_F against 1/(1−S)
+``feature-dimensionality``  :mod:`.feature_dimensionality`  every D_i against 1/(1−S), with D*
+==========================  ==============================  ==========================================
+
+Every module has ``render(config, figure) -> (matplotlib Figure, data table, title)``;
+:func:`render_figure` draws it in the package's fixed style and writes the PNG, the SVG
+and the table (the numbers plotted, for re-plotting) byte-stably and atomically. The
+module's name is written into the images' metadata.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..config import ConfigError, FigureSpec, PipelineConfig
+from . import basic_superposition, dims_per_feature, feature_dimensionality, intro_5_in_2
+from .common import figure_style, save_figure
+
+Renderer = Callable[[PipelineConfig, FigureSpec], tuple[Figure, pd.DataFrame, str]]
+
+#: Figure id → the function (module) that draws it.
+FIGURES: dict[str, Renderer] = {
+    "intro-5-in-2": intro_5_in_2.render,
+    "basic-20-in-5": basic_superposition.render,
+    "basic-80-in-20": basic_superposition.render,
+    "dims-per-feature": dims_per_feature.render,
+    "feature-dimensionality": feature_dimensionality.render,
+}
+
+
+def figure_scripts(name: str) -> list[Path]:
+    """The source files that draw figure ``name``: its module and the shared helpers."""
+    import importlib
+
+    try:
+        module = importlib.import_module(FIGURES[name].__module__)
+    except KeyError:
+        raise ConfigError(f"figures.{name}: no script draws this figure (known: {', '.join(FIGURES)})") from None
+    here = Path(__file__).parent
+    return [Path(module.__file__), here / "common.py", here / "__init__.py"]
+
+
+def render_figure(config: PipelineConfig, figure: FigureSpec, paths: list[Path]) -> None:
+    """Draw ``figure`` from its experiments' artifacts and write ``paths`` = [png, svg, parquet]."""
+    try:
+        render = FIGURES[figure.name]
+    except KeyError:
+        raise ConfigError(
+            f"figures.{figure.name}: no script draws this figure (known: {', '.join(FIGURES)})"
+        ) from None
+    with figure_style():
+        fig, table, title = render(config, figure)
+        source = f"{render.__module__} (figure {figure.name}; experiments {', '.join(figure.experiments)})"
+        save_figure(fig, paths, table, title=title, source=source)

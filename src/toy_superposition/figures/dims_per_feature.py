@@ -1,0 +1,72 @@
+"""Figure ``dims-per-feature`` (Geometry: Uniform Superposition).
+
+n=400 equally important features in m=30 dimensions (ReLU output model), one model per
+feature density: the "dimensions per feature" D* = m/‖W‖²_F of the selected model against
+1/(1−S) on a log axis. The paper finds the curve "sticky" at D* = 1 (one dimension per
+feature) and D* = 1/2 (antipodal pairs), marked by horizontal lines.
+
+Table: one row per selected instance with ``inverse_density`` = 1/(1−S), ``d_star`` and
+the number of features represented (‖W_i‖ > 0.5).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .. import metrics
+from ..config import FigureSpec, PipelineConfig
+from .common import ExperimentResults, importance_label, inverse_density_axis, load_results, new_figure
+
+#: The sticky points marked on the plot: value → label.
+STICKY = {1.0: "1", 0.5: "1/2"}
+
+
+def d_star_table(results: ExperimentResults) -> pd.DataFrame:
+    """D* and the number of represented features of every selected instance, densest first."""
+    selected = results.selected()
+    index = selected["instance"].to_numpy()
+    d_star = metrics.dimensions_per_feature(results.W).numpy()[index]
+    represented = metrics.features_represented(results.W).numpy()[index]
+    return pd.DataFrame({
+        "experiment": results.spec.name,
+        "instance": index,
+        "feature_probability": selected["feature_probability"].to_numpy(),
+        "inverse_density": 1.0 / selected["feature_probability"].to_numpy(),
+        "d_star": d_star,
+        "features_represented": represented.astype(np.int64),
+        "hidden": results.spec.hidden,
+    })
+
+
+def draw_d_star(ax: Axes, table: pd.DataFrame, label_experiments: bool, **style) -> None:
+    """The D* curve(s) of ``d_star_table`` rows, one per experiment."""
+    for name, rows in table.groupby("experiment", sort=False):
+        ax.plot(rows["inverse_density"], rows["d_star"], label=name if label_experiments else r"$D^* = m/\|W\|_F^2$", **style)
+
+
+def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
+    experiments = [load_results(config, name) for name in figure.experiments]
+    table = pd.concat([d_star_table(r) for r in experiments], ignore_index=True)
+
+    fig = new_figure(5.0, 3.2)
+    ax = fig.add_axes((0.13, 0.15, 0.79, 0.7))
+    for value, label in STICKY.items():
+        ax.axhline(value, color="0.6", linewidth=0.8, linestyle="--", zorder=0)
+        ax.annotate(label, (1.0, value), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8, color="0.35")
+    colour = {"color": "C0"} if len(experiments) == 1 else {}
+    draw_d_star(ax, table, label_experiments=len(experiments) > 1, marker="o", markersize=3, linewidth=1.2, **colour)
+    inverse_density_axis(ax)
+    ax.set_ylabel(r"dimensions per feature  $D^* = m\,/\,\|W\|_F^2$")
+    finite = table["d_star"][np.isfinite(table["d_star"])]
+    top = max(1.1, float(finite.max()) * 1.05) if len(finite) else 1.1
+    ax.set_ylim(0, top)
+    if len(experiments) > 1:
+        ax.legend(frameon=False)
+    spec = experiments[0].spec
+    title = f"Dimensions per feature: n={spec.features}, m={spec.hidden}, {importance_label(spec)}"
+    ax.set_title(title, fontsize=9, pad=6)
+    return fig, table, title

@@ -1,0 +1,167 @@
+"""The pipeline's DAG as data: stages, their commands, inputs and outputs.
+
+Both workflow engines are built from this one description, so they cannot drift apart:
+the Snakemake rules (``workflow/rules/*.smk``) take their commands, code inputs and
+targets from here, and ``dvc.yaml`` is generated from :func:`stages`
+(``toy-superposition dvc-yaml``; a test checks the committed file is current).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .artifacts import experiment_paths, figure_paths
+from .config import DEFAULT_CONFIG, REPO_ROOT, ConfigError, ExperimentSpec, PipelineConfig, resolve_config
+
+CLI = "toy-superposition"
+#: torch threads of a training job. Fixed (not Snakemake's scaled-down {threads}) because
+#: results are bit-identical only for the same thread count.
+TRAIN_THREADS = 2
+
+PACKAGE = "src/toy_superposition"
+CODE_DEPS = {
+    "data": [f"{PACKAGE}/config.py", f"{PACKAGE}/distributions.py"],
+    "train": [
+        f"{PACKAGE}/models.py",
+        f"{PACKAGE}/train_step.py",
+        f"{PACKAGE}/compiled.py",
+        f"{PACKAGE}/trainer.py",
+    ],
+    "metrics": [f"{PACKAGE}/metrics.py", f"{PACKAGE}/stages.py"],
+}
+
+
+@dataclass
+class Stage:
+    """One node of the DAG, in the shape dvc.yaml wants."""
+
+    name: str
+    cmd: str
+    deps: list[str]
+    outs: list[str]
+    params: dict[str, list[str]] = field(default_factory=dict)  # params file -> keys
+    metrics: list[str] = field(default_factory=list)
+
+
+def spec_hash(spec: ExperimentSpec) -> str:
+    """A short hash of everything that determines an experiment's results."""
+    return hashlib.sha256(json.dumps(spec.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def pipeline_from_snakemake(config: dict, config_path: Path = DEFAULT_CONFIG) -> PipelineConfig:
+    """Resolve Snakemake's ``config`` dict; only ``profile`` may differ from the YAML file.
+
+    The stage commands read config/config.yaml themselves, so any other ``--config``
+    override would silently not reach them: refuse it instead.
+    """
+    import yaml
+
+    on_disk = yaml.safe_load(Path(config_path).read_text())
+    changed = sorted(key for key in set(config) | set(on_disk) if key != "profile" and config.get(key) != on_disk.get(key))
+    if changed:
+        raise ConfigError(
+            f"{', '.join(changed)}: only `profile` can be set with --config; edit {config_path} for anything else"
+        )
+    return resolve_config(dict(config))
+
+
+def command(pipeline: PipelineConfig, stage: str, name: str, config_path: Path | None = None) -> str:
+    """The shell command of one stage (the same for Snakemake and DVC)."""
+    parts = [CLI, stage, name, "--profile", pipeline.profile]
+    if config_path is not None and Path(config_path).resolve() != DEFAULT_CONFIG.resolve():
+        parts += ["--config", str(config_path)]
+    if stage == "train":
+        parts += ["--threads", str(TRAIN_THREADS), "--no-progress"]
+    return " ".join(parts)
+
+
+def code_deps(stage: str, name: str | None = None) -> list[str]:
+    """Library files a stage runs; editing one reruns the stage (training also samples data).
+
+    A figure depends on its own script (showyourwork-style traceability) and the shared helpers.
+    """
+    if stage == "figure":
+        from .figures import figure_scripts
+
+        return [Path(p).resolve().relative_to(REPO_ROOT).as_posix() for p in figure_scripts(name)]
+    if stage == "train":
+        return CODE_DEPS["data"] + CODE_DEPS["train"]
+    return list(CODE_DEPS[stage])
+
+
+def train_gpus(spec: ExperimentSpec) -> int:
+    return 1 if spec.training.device == "cuda" else 0
+
+
+def figure_inputs(pipeline: PipelineConfig, figure: str) -> list[Path]:
+    """What a figure reads: its experiments' weights and tables."""
+    inputs: list[Path] = []
+    for experiment in pipeline.figure(figure).experiments:
+        paths = experiment_paths(pipeline, experiment)
+        inputs += [paths.model, paths.instances, paths.features]
+    return inputs
+
+
+def all_targets(pipeline: PipelineConfig) -> list[Path]:
+    targets: list[Path] = []
+    for figure in pipeline.figures:
+        targets += figure_paths(pipeline, figure)
+    for experiment in pipeline.experiments:
+        targets.append(experiment_paths(pipeline, experiment).summary)
+    return targets
+
+
+def _relative(path: Path | str) -> str:
+    return Path(path).as_posix()
+
+
+def stages(pipeline: PipelineConfig, config_path: Path = DEFAULT_CONFIG) -> list[Stage]:
+    """Every stage of the DAG for one profile, in topological order."""
+    config_file = _relative(Path(config_path).resolve().relative_to(REPO_ROOT))
+    profile_params = [f"profiles.{pipeline.profile}", "training", "seed"]
+    result: list[Stage] = []
+    for name, spec in pipeline.experiments.items():
+        paths = experiment_paths(pipeline, name)
+        params = [*profile_params, f"experiments.{name}"]
+        result.append(
+            Stage(
+                name=f"data-{name}",
+                cmd=command(pipeline, "data", name, config_path),
+                deps=code_deps("data"),
+                outs=[_relative(p) for p in paths.data_outputs],
+                params={config_file: params},
+            )
+        )
+        result.append(
+            Stage(
+                name=f"train-{name}",
+                cmd=command(pipeline, "train", name, config_path),
+                deps=[_relative(p) for p in paths.data_outputs] + code_deps("train"),
+                outs=[_relative(p) for p in paths.train_outputs],
+                params={config_file: params},
+            )
+        )
+        result.append(
+            Stage(
+                name=f"metrics-{name}",
+                cmd=command(pipeline, "metrics", name, config_path),
+                deps=[_relative(p) for p in (paths.model, paths.instances, paths.distribution)] + code_deps("metrics"),
+                outs=[_relative(paths.features)],
+                metrics=[_relative(paths.summary)],
+            )
+        )
+    for figure in pipeline.figures:
+        png, svg, table = figure_paths(pipeline, figure)
+        result.append(
+            Stage(
+                name=f"figure-{figure}",
+                cmd=command(pipeline, "figure", figure, config_path),
+                deps=[_relative(p) for p in figure_inputs(pipeline, figure)] + code_deps("figure", figure),
+                outs=[_relative(png), _relative(svg), _relative(table)],
+                params={config_file: [f"figures.{figure}"]},
+            )
+        )
+    return result

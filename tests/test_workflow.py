@@ -1,0 +1,158 @@
+"""The DAG: dvc.yaml agrees with the config and with Snakemake, and the whole `ci` pipeline
+runs end to end through Snakemake and DVC, reproducibly."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from toy_superposition.config import REPO_ROOT, load_config
+from toy_superposition.dvc_pipeline import dvc_yaml_path, render, write_dvc_yaml
+from toy_superposition.workflow_spec import all_targets
+
+BIN = Path(sys.executable).parent
+CI_DVC_YAML = "workflow/dvc/ci/dvc.yaml"
+
+
+def run(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
+    env = os.environ | {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONHASHSEED": "0"}
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+def test_dvc_yaml_is_generated_from_the_current_config():
+    assert write_dvc_yaml(check=True) == 0, "run `toy-superposition dvc-yaml` and commit the result"
+
+
+def snakemake_jobs(profile: str) -> list[dict]:
+    """Jobs of a dry run: rule, inputs, outputs and shell command of each."""
+    text = run([str(BIN / "snakemake"), "-n", "-p", "--cores", "1", "--config", f"profile={profile}"], cwd=REPO_ROOT)
+    jobs, job = [], None
+    for line in (text.stdout + text.stderr).splitlines():
+        if line.startswith("rule "):
+            job = {"rule": line[5:].rstrip(":"), "input": [], "output": [], "cmd": None}
+            jobs.append(job)
+        elif job is not None and line.startswith("    input: "):
+            job["input"] = line.split(": ", 1)[1].split(", ")
+        elif job is not None and line.startswith("    output: "):
+            job["output"] = line.split(": ", 1)[1].split(", ")
+        elif job is not None and line.startswith("Shell command: "):
+            job["cmd"] = line.split(": ", 1)[1]
+    return [j for j in jobs if j["rule"] != "all"]
+
+
+def test_dvc_yaml_runs_the_same_jobs_as_snakemake():
+    """Every Snakemake job is a DVC stage with the same command, outputs and inputs."""
+    jobs = snakemake_jobs("ci")
+    stages = yaml.safe_load((REPO_ROOT / CI_DVC_YAML).read_text())["stages"]
+    assert len(jobs) == len(stages)
+    by_command = {stage["cmd"]: stage for stage in stages.values()}
+    for job in jobs:
+        command = job["cmd"].split(" > ")[0]
+        assert command in by_command, f"no DVC stage runs {command!r}"
+        stage = by_command[command]
+        outs = list(stage["outs"]) + [next(iter(m)) for m in stage.get("metrics", [])]
+        assert sorted(outs) == sorted(job["output"]), command
+        assert sorted(stage["deps"]) == sorted(job["input"]), command
+
+
+def test_profiles_write_to_separate_results_folders():
+    paper, ci = load_config(profile="paper"), load_config(profile="ci")
+    assert paper.results_dir != ci.results_dir
+    paper_targets = {str(p) for p in all_targets(paper)}
+    assert not paper_targets & {str(p) for p in all_targets(ci)}
+    assert dvc_yaml_path("paper", "paper") == REPO_ROOT / "dvc.yaml"
+    assert "--profile ci" in render(REPO_ROOT / "config" / "config.yaml", "ci", "paper")
+
+
+def test_snakemake_refuses_overrides_the_stages_would_not_see():
+    result = subprocess.run(
+        [str(BIN / "snakemake"), "-n", "--cores", "1", "--config", "seed=3"],
+        cwd=REPO_ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert "seed" in result.stdout + result.stderr
+
+
+def test_snakemake_names_a_bad_profile():
+    result = subprocess.run(
+        [str(BIN / "snakemake"), "-n", "--cores", "1", "--config", "profile=nope"],
+        cwd=REPO_ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert "profile" in result.stdout + result.stderr and "nope" in result.stdout + result.stderr
+
+
+# --- end to end -------------------------------------------------------------------------
+
+def digests(root: Path) -> dict[str, str]:
+    """sha256 of every artifact under ``root`` (logs excluded: they hold timings)."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "logs" not in path.parts and path.suffix in {".parquet", ".safetensors", ".json", ".png", ".svg"}:
+            found[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    """A clean copy of the repository (tracked and untracked-but-not-ignored files) with its own git and DVC."""
+    target = tmp_path_factory.mktemp("checkout")
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout.splitlines()
+    for name in files:
+        source = REPO_ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    subprocess.run(["git", "init", "-q"], cwd=target, check=True)
+    return target
+
+
+@pytest.mark.slow
+def test_ci_profile_end_to_end_snakemake_then_dvc(checkout: Path):
+    results = checkout / "results" / "ci"
+    snakemake = [str(BIN / "snakemake"), "--cores", "2", "--config", "profile=ci"]
+
+    run(snakemake, cwd=checkout)
+    config = load_config(profile="ci")
+    for target in all_targets(config):
+        assert (checkout / target).is_file(), target
+    first = digests(results)
+    assert any(name.endswith("features.parquet") for name in first)
+
+    # Nothing to do the second time; then a forced rerun gives the same bytes.
+    assert "Nothing to be done" in run(snakemake + ["-n"], cwd=checkout).stdout + run(snakemake + ["-n"], cwd=checkout).stderr
+    run(snakemake + ["--forceall"], cwd=checkout)
+    assert digests(results) == first
+
+    # DVC runs the same DAG from scratch and gets the same bytes.
+    shutil.rmtree(results)
+    dvc = str(BIN / "dvc")
+    run([dvc, "repro", CI_DVC_YAML], cwd=checkout)
+    assert digests(results) == first
+    second = run([dvc, "repro", CI_DVC_YAML], cwd=checkout).stdout
+    assert "didn't change" in second or "up to date" in second.lower()
+    metrics = run([dvc, "metrics", "show", "--json"], cwd=checkout).stdout
+    assert "dimensions_per_feature" in metrics
+
+    # The weights and tables round-trip through the default local remote.
+    run([dvc, "push", CI_DVC_YAML], cwd=checkout)
+    shutil.rmtree(results)
+    run([dvc, "pull", CI_DVC_YAML], cwd=checkout)
+    pulled = digests(results)
+    assert {k: v for k, v in pulled.items() if not k.endswith("summary.json")} == {
+        k: v for k, v in first.items() if not k.endswith("summary.json")
+    }

@@ -1,0 +1,32 @@
+# Shared helpers: the resolved configuration and the artifact paths, both from the library.
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))  # works before `pip install -e .` too
+
+from snakemake.exceptions import WorkflowError
+from toy_superposition.config import ConfigError, load_config
+from toy_superposition import workflow_spec
+
+try:
+    PIPELINE = workflow_spec.pipeline_from_snakemake(config, Path(workflow.basedir) / "config" / "config.yaml")
+except ConfigError as error:
+    raise WorkflowError(f"invalid configuration: {error}")
+
+RESULTS = PIPELINE.results_dir
+PROFILE = PIPELINE.profile
+CLI = workflow_spec.CLI
+
+
+wildcard_constraints:
+    experiment="|".join(map(re.escape, PIPELINE.experiments)) if PIPELINE.experiments else "[^/]+",
+    figure="|".join(map(re.escape, PIPELINE.figures)) if PIPELINE.figures else "[^/]+",
+
+
+def all_targets():
+    return [str(p) for p in workflow_spec.all_targets(PIPELINE)]
+
+
+def stage_command(stage, name):
+    return workflow_spec.command(PIPELINE, stage, name)

@@ -1,0 +1,17 @@
+# Figures: one script per figure (src/toy_superposition/figures/), PNG + SVG + its data table.
+
+
+rule figure:
+    input:
+        data=lambda w: [str(p) for p in workflow_spec.figure_inputs(PIPELINE, w.figure)],
+        code=lambda w: workflow_spec.code_deps("figure", w.figure),
+    output:
+        png=f"{RESULTS}/figures/{{figure}}.png",
+        svg=f"{RESULTS}/figures/{{figure}}.svg",
+        table=f"{RESULTS}/figures/{{figure}}.parquet",
+    params:
+        command=lambda w: stage_command("figure", w.figure),
+    log:
+        f"{RESULTS}/logs/figures/{{figure}}.log",
+    shell:
+        "{params.command} > {log} 2>&1"
