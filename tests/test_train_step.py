@@ -160,12 +160,13 @@ def test_dropout_scale_keeps_the_expected_fraction() -> None:
     torch.testing.assert_close(scale.mean(dim=(1, 2)), torch.ones(3), atol=0.02, rtol=0)  # inverted dropout
 
 
-def run_steps(spec: ExperimentSpec, compile: bool, steps: int = 5):
-    params = init_parameters(spec)
+def run_steps(spec: ExperimentSpec, compile: bool, steps: int = 5, device: str = "cpu"):
+    params = {name: value.to(device) for name, value in init_parameters(spec).items()}
     state = AdamWState.zeros_like(params)
-    dist = distribution_for(spec)
+    dist = distribution_for(spec).to(device)
     dropout = torch.tensor([s.dropout for s in spec.instances()]) if spec.model == "relu_output_dropout" else None
-    l1 = torch.tensor([0.01, 0.0, 0.05, 0.0, 0.1, 0.0])[: spec.n_instances]
+    dropout = None if dropout is None else dropout.to(device)
+    l1 = torch.tensor([0.01, 0.0, 0.05, 0.0, 0.1, 0.0], device=device)[: spec.n_instances]
     step_fn = compiled_step(spec, params, state, dist, dropout, l1, compile=compile)
     torch.manual_seed(1234)
     losses = torch.stack([step_fn(1e-2) for _ in range(steps)])
@@ -182,6 +183,28 @@ def test_compiled_step_matches_eager_graph() -> None:
     for name in eager_params:
         torch.testing.assert_close(compiled_params[name], eager_params[name], rtol=1e-4, atol=1e-6)
         torch.testing.assert_close(compiled_state.exp_avg_sq[name], eager_state.exp_avg_sq[name], rtol=1e-4, atol=1e-9)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_compiled_step_matches_eager_graph_on_cuda() -> None:
+    spec = make_spec("relu_output_dropout")
+    eager_losses, eager_params, _ = run_steps(spec, compile=False, device="cuda")
+    compiled_losses, compiled_params, _ = run_steps(spec, compile=True, device="cuda")
+    torch.testing.assert_close(compiled_losses, eager_losses, rtol=1e-4, atol=1e-6)
+    for name in eager_params:
+        torch.testing.assert_close(compiled_params[name], eager_params[name], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("model", MODEL_KINDS)
+def test_gradients_match_autograd_on_cuda(model: str) -> None:
+    params, x, importance = float64_problem(model)
+    params = {name: value.cuda() for name, value in params.items()}
+    expected = loss_and_grads(model, {k: v.cpu() for k, v in params.items()}, x, importance)
+    got = loss_and_grads(model, params, x.cuda(), importance.cuda())
+    torch.testing.assert_close(got[0].cpu(), expected[0])
+    for name in params:
+        torch.testing.assert_close(got[1][name].cpu(), expected[1][name])
 
 
 @pytest.mark.slow
@@ -217,8 +240,20 @@ def test_divergence_raises() -> None:
         train(spec, progress=False)
 
 
-def test_snapshots_see_trained_weights_with_the_compiled_step() -> None:
+def test_compiled_training_snapshots_trained_weights_and_is_deterministic() -> None:
     spec = with_training(make_spec("relu_output", steps=20), compile=True, snapshot_steps=(0, 10))
     result = train(spec, progress=False)
     assert not torch.equal(result.snapshots[0]["W"], result.snapshots[10]["W"])
     assert not torch.equal(result.snapshots[10]["W"], result.params["W"])
+    again = train(spec, progress=False)  # same graph, no recompile
+    for name in result.params:
+        assert torch.equal(result.params[name], again.params[name])
+
+
+def test_correlated_batches_are_the_transposed_reference_samples() -> None:
+    probability = torch.full((2, 6), 0.3)
+    dist = FeatureDistribution(probability, torch.ones_like(probability), kind="anticorrelated", set_size=3)
+    torch.manual_seed(5)
+    expected = dist.sample(16)  # (I, B, n)
+    torch.manual_seed(5)
+    torch.testing.assert_close(sample_batch(dist, 16), expected.transpose(1, 2), rtol=0, atol=0)

@@ -36,7 +36,7 @@ def test_dvc_yaml_is_generated_from_the_current_config():
 
 def snakemake_jobs(profile: str) -> list[dict]:
     """Jobs of a dry run: rule, inputs, outputs and shell command of each."""
-    text = run([str(BIN / "snakemake"), "-n", "-p", "--cores", "1", "--config", f"profile={profile}"], cwd=REPO_ROOT)
+    text = run([str(BIN / "snakemake"), "-n", "-p", "--forceall", "--cores", "1", "--config", f"profile={profile}"], cwd=REPO_ROOT)
     jobs, job = [], None
     for line in (text.stdout + text.stderr).splitlines():
         if line.startswith("rule "):
@@ -121,38 +121,91 @@ def checkout(tmp_path_factory) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def ci_run(checkout: Path) -> tuple[Path, dict[str, str]]:
+    """The whole ci DAG run once by Snakemake in the clean checkout: (checkout, artifact digests)."""
+    run([str(BIN / "snakemake"), "--cores", "2", "--config", "profile=ci"], cwd=checkout)
+    return checkout, digests(checkout / "results" / "ci")
+
+
 @pytest.mark.slow
-def test_ci_profile_end_to_end_snakemake_then_dvc(checkout: Path):
-    results = checkout / "results" / "ci"
-    snakemake = [str(BIN / "snakemake"), "--cores", "2", "--config", "profile=ci"]
-
-    run(snakemake, cwd=checkout)
-    config = load_config(profile="ci")
-    for target in all_targets(config):
+def test_snakemake_makes_every_target_once(ci_run):
+    checkout, first = ci_run
+    for target in all_targets(load_config(profile="ci")):
         assert (checkout / target).is_file(), target
-    first = digests(results)
     assert any(name.endswith("features.parquet") for name in first)
+    dry = run([str(BIN / "snakemake"), "-n", "--cores", "2", "--config", "profile=ci"], cwd=checkout)
+    assert "Nothing to be done" in dry.stdout + dry.stderr
 
-    # Nothing to do the second time; then a forced rerun gives the same bytes.
-    assert "Nothing to be done" in run(snakemake + ["-n"], cwd=checkout).stdout + run(snakemake + ["-n"], cwd=checkout).stderr
-    run(snakemake + ["--forceall"], cwd=checkout)
-    assert digests(results) == first
 
-    # DVC runs the same DAG from scratch and gets the same bytes.
-    shutil.rmtree(results)
+@pytest.mark.slow
+def test_dvc_repro_gives_the_same_bytes_and_round_trips_the_remote(ci_run):
+    checkout, first = ci_run
+    results = checkout / "results" / "ci"
     dvc = str(BIN / "dvc")
+    shutil.rmtree(results)
     run([dvc, "repro", CI_DVC_YAML], cwd=checkout)
-    assert digests(results) == first
-    second = run([dvc, "repro", CI_DVC_YAML], cwd=checkout).stdout
-    assert "didn't change" in second or "up to date" in second.lower()
+    assert digests(results) == first, "a second run (through DVC) changed an artifact"
+    again = run([dvc, "repro", CI_DVC_YAML], cwd=checkout).stdout
+    assert "didn't change" in again or "up to date" in again.lower()
     metrics = run([dvc, "metrics", "show", "--json"], cwd=checkout).stdout
-    assert "dimensions_per_feature" in metrics
+    assert "dimensions_per_feature" in metrics and "claims" in metrics
 
-    # The weights and tables round-trip through the default local remote.
     run([dvc, "push", CI_DVC_YAML], cwd=checkout)
     shutil.rmtree(results)
     run([dvc, "pull", CI_DVC_YAML], cwd=checkout)
-    pulled = digests(results)
-    assert {k: v for k, v in pulled.items() if not k.endswith("summary.json")} == {
-        k: v for k, v in first.items() if not k.endswith("summary.json")
-    }
+    cached = {k: v for k, v in first.items() if not k.endswith(".json")}  # metrics are not cached (git-tracked)
+    assert {k: v for k, v in digests(results).items() if k in cached} == cached
+
+
+@pytest.mark.slow
+def test_report_lists_every_figure_and_claim(ci_run):
+    checkout, _ = ci_run
+    config = load_config(profile="ci")
+    page = (checkout / "results" / "ci" / "report.html").read_text()
+    claims = pd.read_parquet(checkout / "results" / "ci" / "claims.parquet")
+    assert len(claims) > 0
+    for figure in config.figures:
+        assert f"id='{figure}'" in page
+    for statement in claims["statement"]:
+        assert statement.replace("'", "&#x27;") in page
+    assert "http://" not in page and "https://" not in page  # self-contained: nothing to fetch
+
+
+def chromium_driver():
+    """A headless Debian chromium through chromedriver, or None where they are not installed."""
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and chromedriver):
+        return None
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(chromedriver), options=options)
+
+
+@pytest.mark.slow
+def test_report_renders_in_a_headless_browser(ci_run):
+    checkout, _ = ci_run
+    driver = chromium_driver()
+    if driver is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test the report in a real browser: install Debian's chromium and chromium-driver")
+        pytest.skip("Debian's chromium and chromium-driver are not installed")
+    try:
+        driver.get((checkout / "results" / "ci" / "report.html").as_uri())
+        images = driver.execute_script(
+            "return Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight]);"
+        )
+        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    finally:
+        driver.quit()
+    assert errors == []
+    assert sorted(alt for alt, *_ in images) == sorted(load_config(profile="ci").figures)
+    for alt, complete, width, height in images:
+        assert complete and width > 100 and height > 100, alt

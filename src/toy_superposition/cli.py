@@ -20,11 +20,11 @@ import sys
 from pathlib import Path
 
 from .artifacts import ArtifactError
-from .config import DEFAULT_CONFIG, ConfigError, load_config
+from .config import ConfigError, load_config
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="configuration YAML (default: %(default)s)")
+    parser.add_argument("--config", type=Path, default=None, help="configuration YAML (default: config/config.yaml)")
     parser.add_argument("--profile", default=None, help="profile to use (default: the config file's `profile`)")
 
 
@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="validate the config and list experiments and figures")
     _add_common(validate)
+
+    for stage in ("claims", "plots", "report"):
+        sub = commands.add_parser(stage, help=f"run the {stage} stage of the reproduction report")
+        _add_common(sub)
 
     for stage in ("data", "train", "metrics", "figure"):
         sub = commands.add_parser(stage, help=f"run the {stage} stage for one experiment or figure")
@@ -49,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--output", type=Path, default=None, help="also write the results as JSON here")
 
     dvc = commands.add_parser("dvc-yaml", help="write dvc.yaml (paper profile) and profiles' dvc.yaml from the config")
-    dvc.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    dvc.add_argument("--config", type=Path, default=None)
     dvc.add_argument("--check", action="store_true", help="exit 1 if a dvc.yaml on disk differs from the config")
     return parser
 
@@ -73,7 +77,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "dvc-yaml":
         from .dvc_pipeline import write_dvc_yaml
 
-        return write_dvc_yaml(args.config, check=args.check)
+        from .config import default_config_path
+
+        return write_dvc_yaml(args.config or default_config_path(), check=args.check)
 
     config = load_config(args.config, profile=args.profile)
     if args.command == "validate":
@@ -85,6 +91,11 @@ def _run(args: argparse.Namespace) -> int:
             print(f"  figure {figure.name}: from {', '.join(figure.experiments)}")
         return 0
 
+    if args.command in ("claims", "plots", "report"):
+        from . import report
+
+        {"claims": report.run_claims, "plots": report.run_plots, "report": report.run_report}[args.command](config)
+        return 0
     if getattr(args, "threads", None):
         import torch
 

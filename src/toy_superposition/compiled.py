@@ -50,7 +50,8 @@ def fused_step(
     """One AdamW step on a fresh batch; updates ``params`` and the moments in place.
 
     ``adamw_scalars`` is ``(lr, lr / (1 − β₁ᵗ), √(1 − β₂ᵗ))`` for this step as 0-d float64
-    tensors that the caller fills (``train_step.adamw_scalars``): the graph only reads them.
+    tensors that the caller fills (``train_step.adamw_scalars``); the graph only reads them.
+
     Runs eagerly too (slowly: the counter-based generator is many small integer ops), which
     is how the tests compare it with its compiled form. Returns the per-instance loss (I,).
     """

@@ -209,6 +209,12 @@ def _schema_error_key(error) -> str:
     return path or "<config>"
 
 
+def default_config_path() -> Path:
+    """config/config.yaml of the repository in the working directory, else of this package's checkout."""
+    local = Path("config") / "config.yaml"
+    return local if local.exists() else DEFAULT_CONFIG
+
+
 def validate_against_schema(raw: dict, schema_path: Path = SCHEMA_PATH) -> None:
     import jsonschema
 
@@ -269,12 +275,16 @@ def _training_from(mapping: dict, key: str) -> TrainingConfig:
 
 
 def load_config(
-    path: str | Path = DEFAULT_CONFIG,
+    path: str | Path | None = None,
     profile: str | None = None,
     overrides: dict | None = None,
 ) -> PipelineConfig:
-    """Read, validate and resolve the configuration for ``profile`` (default: the file's own)."""
-    path = Path(path)
+    """Read, validate and resolve the configuration for ``profile`` (default: the file's own).
+
+    ``path`` defaults to ``config/config.yaml`` in the working directory (where Snakemake and
+    DVC run the stages), falling back to the checkout this package was installed from.
+    """
+    path = Path(path) if path is not None else default_config_path()
     try:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError:

@@ -55,6 +55,31 @@ def render(config_path: Path, profile: str, default_profile: str) -> str:
         if stage.metrics:
             entry["metrics"] = [{path: {"cache": False}} for path in stage.metrics]
         document["stages"][stage.name] = entry
+    from .report import report_paths
+
+    plots = report_paths(pipeline)
+    document["plots"] = [
+        {
+            "dims-per-feature": {
+                "template": "linear",
+                "x": "inverse_density",
+                "y": {plots["dims_per_feature_csv"].as_posix(): "d_star"},
+                "title": "Dimensions per feature D* against 1/(1-S) (experiment uniform-400-in-30)",
+                "x_label": "1/(1-S)",
+                "y_label": "D*",
+            }
+        },
+        {
+            "loss-curves": {
+                "template": "linear",
+                "x": "step",
+                "y": {plots["loss_curves_csv"].as_posix(): "loss"},
+                "title": "Training loss (mean over selected restarts) per experiment",
+                "x_label": "step",
+                "y_label": "loss",
+            }
+        },
+    ]
     body = yaml.dump(document, Dumper=_NoAliasDumper, sort_keys=False, width=120)
     return HEADER.format(profile=profile) + body
 

@@ -86,7 +86,8 @@ def counter_uniform(key: Tensor, shape: tuple[int, ...], stream: int = 0) -> Ten
     numel = 1
     for size in shape:
         numel *= size
-    counter = torch.arange(numel, dtype=torch.int64, device=key.device).view(shape) + stream * _STREAM_STRIDE
+    first = stream * _STREAM_STRIDE
+    counter = torch.arange(first, first + numel, dtype=torch.int64, device=key.device).view(shape)
     z = (counter ^ key) * _GOLDEN_GAMMA
     z = (z ^ _shift_right_logical(z, 30)) * _MIX_1
     z = (z ^ _shift_right_logical(z, 27)) * _MIX_2
@@ -106,7 +107,7 @@ def sample_batch(dist: FeatureDistribution, batch_size: int, key: Tensor | None 
 
     Independent features use the one-uniform recipe of ``distributions``: ``x = [u < p] · u / p``
     (``2 u / p − 1`` when signed). Correlated kinds are drawn by ``distributions.sample_features``
-    (torch's generator) and transposed.
+    (torch's generator) and transposed. ``key``: see :func:`uniform`.
     """
     if dist.kind != "independent":
         return sample_features(dist, batch_size).transpose(1, 2).contiguous()

@@ -31,6 +31,9 @@ CODE_DEPS = {
         f"{PACKAGE}/trainer.py",
     ],
     "metrics": [f"{PACKAGE}/metrics.py", f"{PACKAGE}/stages.py"],
+    "claims": [f"{PACKAGE}/claims.py"],
+    "plots": [f"{PACKAGE}/report.py"],
+    "report": [f"{PACKAGE}/report.py"],
 }
 
 
@@ -68,14 +71,18 @@ def pipeline_from_snakemake(config: dict, config_path: Path = DEFAULT_CONFIG) ->
     return resolve_config(dict(config))
 
 
-def command(pipeline: PipelineConfig, stage: str, name: str, config_path: Path | None = None) -> str:
+def command(pipeline: PipelineConfig, stage: str, name: str | None, config_path: Path | None = None) -> str:
     """The shell command of one stage (the same for Snakemake and DVC)."""
-    parts = [CLI, stage, name, "--profile", pipeline.profile]
-    if config_path is not None and Path(config_path).resolve() != DEFAULT_CONFIG.resolve():
+    parts = [CLI, stage] + ([name] if name else []) + ["--profile", pipeline.profile]
+    if config_path is not None and not _is_default_config(config_path):
         parts += ["--config", str(config_path)]
     if stage == "train":
         parts += ["--threads", str(TRAIN_THREADS), "--no-progress"]
     return " ".join(parts)
+
+
+def _is_default_config(path: Path | str) -> bool:
+    return Path(path).as_posix() == "config/config.yaml" or Path(path).resolve() == DEFAULT_CONFIG.resolve()
 
 
 def code_deps(stage: str, name: str | None = None) -> list[str]:
@@ -105,8 +112,47 @@ def figure_inputs(pipeline: PipelineConfig, figure: str) -> list[Path]:
     return inputs
 
 
+def _unique(paths: list[Path]) -> list[str]:
+    return list(dict.fromkeys(_relative(p) for p in paths))
+
+
+def report_stages(pipeline: PipelineConfig) -> list[Stage]:
+    """claims -> plots -> report: the stages after the figures (see :mod:`.report`)."""
+    from .report import report_paths
+
+    paths = {key: _relative(value) for key, value in report_paths(pipeline).items()}
+    figure_data = _unique([p for figure in pipeline.figures for p in figure_inputs(pipeline, figure)])
+    figure_tables = [_relative(figure_paths(pipeline, figure)[2]) for figure in pipeline.figures]
+    figure_images = [_relative(figure_paths(pipeline, figure)[0]) for figure in pipeline.figures]
+    curves = _unique([experiment_paths(pipeline, name).loss_curve for name in pipeline.experiments])
+    instances = _unique([experiment_paths(pipeline, name).instances for name in pipeline.experiments])
+    return [
+        Stage(
+            name="claims",
+            cmd=command(pipeline, "claims", None),
+            deps=figure_data + figure_tables + code_deps("claims"),
+            outs=[paths["claims_table"]],
+            metrics=[paths["claims_json"]],
+        ),
+        Stage(
+            name="plots",
+            cmd=command(pipeline, "plots", None),
+            deps=_unique([*map(Path, figure_data), *map(Path, instances), *map(Path, curves)]) + code_deps("plots"),
+            outs=[paths["dims_per_feature_csv"], paths["loss_curves_csv"]],
+        ),
+        Stage(
+            name="report",
+            cmd=command(pipeline, "report", None),
+            deps=[paths["claims_table"], *figure_images, *figure_data] + code_deps("report"),
+            outs=[paths["report"]],
+        ),
+    ]
+
+
 def all_targets(pipeline: PipelineConfig) -> list[Path]:
-    targets: list[Path] = []
+    from .report import report_paths
+
+    targets: list[Path] = list(report_paths(pipeline).values())
     for figure in pipeline.figures:
         targets += figure_paths(pipeline, figure)
     for experiment in pipeline.experiments:
@@ -120,7 +166,7 @@ def _relative(path: Path | str) -> str:
 
 def stages(pipeline: PipelineConfig, config_path: Path = DEFAULT_CONFIG) -> list[Stage]:
     """Every stage of the DAG for one profile, in topological order."""
-    config_file = _relative(Path(config_path).resolve().relative_to(REPO_ROOT))
+    config_file = "config/config.yaml" if _is_default_config(config_path) else _relative(config_path)
     profile_params = [f"profiles.{pipeline.profile}", "training", "seed"]
     result: list[Stage] = []
     for name, spec in pipeline.experiments.items():
@@ -164,4 +210,4 @@ def stages(pipeline: PipelineConfig, config_path: Path = DEFAULT_CONFIG) -> list
                 params={config_file: [f"figures.{figure}"]},
             )
         )
-    return result
+    return result + report_stages(pipeline)
