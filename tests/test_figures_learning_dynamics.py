@@ -138,3 +138,17 @@ def test_l1_table(config):
     assert len(norms) == len(summary) * spec.features
     expected = metrics.feature_norms(W).numpy()
     np.testing.assert_allclose(norms["value"], expected[norms["instance"].to_numpy(dtype=int), norms["feature"].to_numpy(dtype=int)])
+
+
+def test_too_many_regimes_keep_those_after_the_steepest_drops():
+    from toy_superposition.figures.geometric_transformations import _merge_regimes
+
+    steps = np.arange(1.0, 11.0)
+    loss = np.linspace(1.0, 0.1, 10)
+    regimes = pd.DataFrame({"regime": [0, 1, 2, 3], "start_index": [0, 3, 5, 8], "start_step": [1.0, 4.0, 6.0, 9.0],
+                            "end_index": [1, 4, 6, 9], "drop_slope": [np.nan, 0.5, 2.0, 1.0]})
+    keep = regimes.iloc[1:].nlargest(2, "drop_slope").index
+    merged = _merge_regimes(regimes, sorted(keep), steps, loss)
+    assert merged["start_step"].tolist() == [1.0, 6.0, 9.0]
+    assert merged["end_index"].tolist() == [4, 7, 9]  # each runs to the next kept regime
+    assert merged["regime"].tolist() == [0, 1, 2]

@@ -68,11 +68,11 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table["top_features_represented"] = table["top_features_represented"].astype("boolean")
 
     x, zero_at = _positions(summary["l1_penalty"].to_numpy())
-    fig = new_figure(8.6, 5.4)
-    axes = [fig.add_axes(box) for box in ((0.07, 0.55, 0.38, 0.3), (0.56, 0.55, 0.38, 0.3),
-                                          (0.07, 0.09, 0.38, 0.3))]
-    heat = fig.add_axes((0.56, 0.09, 0.33, 0.3))
-    colour_bar = fig.add_axes((0.9, 0.09, 0.012, 0.3))
+    fig = new_figure(8.6, 6.4)
+    axes = [fig.add_axes(box) for box in ((0.08, 0.55, 0.37, 0.28), (0.57, 0.55, 0.37, 0.28),
+                                          (0.08, 0.1, 0.37, 0.29))]
+    heat = fig.add_axes((0.57, 0.1, 0.32, 0.29))
+    colour_bar = fig.add_axes((0.9, 0.1, 0.012, 0.29))
 
     a, b, c = axes
     a.plot(x, summary["features_represented"], "o-", color="C0", markersize=3, label="features represented")
@@ -84,7 +84,10 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     a.set_ylim(bottom=0)
     a.legend(frameon=False, fontsize=6.5, loc="upper right")
     a.set_title("(a) superposition", loc="left")
-    b.plot(x, summary["d_star"], "o-", color="k", markersize=3)
+    learned = summary["features_represented"].to_numpy() > 0  # D* is meaningless (→ ∞) with nothing learned
+    b.plot(x[learned], summary["d_star"][learned], "o-", color="k", markersize=3)
+    for position in x[~learned]:
+        b.annotate("nothing\nlearned", (position, 1.0), ha="center", va="bottom", fontsize=6, color="0.35")
     b.axhline(1.0, color="0.5", linestyle="--", linewidth=0.8)
     b.set_ylabel("dimensions per feature $D^*$")
     b.set_yscale("log")
@@ -115,11 +118,14 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
             f"{int(at_free['features_represented'].iloc[0])} features kept" if len(at_free) else "never reached")
     title = (f"Removing superposition with an L1 penalty on h: {model_label(spec)}, n={spec.features}, m={spec.hidden}, "
              f"{importance_label(spec)}, {density_label(float(selected['feature_probability'].iloc[0]))}")
-    subtitle = (f"paper: an L1 penalty removes superposition at the cost of a higher loss. Measured: no feature in superposition "
-                f"from λ = {_penalty_label(free_from) if np.isfinite(free_from) else '—'} on ({cost}); at λ=0: "
-                f"{int(summary['features_represented'].iloc[0])} features, {int(summary['features_in_superposition'].iloc[0])} in superposition")
-    fig.suptitle(title, fontsize=8.5, y=0.985)
-    fig.text(0.5, 0.925, subtitle, ha="center", fontsize=6.8, color="0.2")
+    subtitle = (f"paper: an L1 penalty on h gets rid of superposition, at the cost of a higher loss, killing features below an "
+                f"importance threshold\nmeasured: at λ=0 {int(summary['features_represented'].iloc[0])} features represented, "
+                f"{int(summary['features_in_superposition'].iloc[0])} in superposition\nnone in superposition from "
+                f"λ = {_penalty_label(free_from) if np.isfinite(free_from) else '— (never)'} on ({cost}); "
+                f"represented features are the most important ones at {int(summary['top_features_represented'].sum())}"
+                f"/{len(summary)} λ")
+    fig.suptitle(title, fontsize=9, y=0.985)
+    fig.text(0.5, 0.945, subtitle, ha="center", va="top", fontsize=7, color="0.2")
     return fig, table, f"{title}; {subtitle}"
 
 
@@ -129,6 +135,7 @@ def _penalty_label(value: float) -> str:
 
 def _penalty_axis(ax, x: np.ndarray, penalties: np.ndarray, zero_at: float | None) -> None:
     ax.set_xscale("log")
+    ax.set_xlim(float(x.min()) / 1.5, float(x.max()) * 1.5)
     ticks = sorted(set(x.tolist()))
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_minor_locator(NullLocator())
