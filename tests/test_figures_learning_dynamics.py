@@ -152,3 +152,19 @@ def test_too_many_regimes_keep_those_after_the_steepest_drops():
     assert merged["start_step"].tolist() == [1.0, 6.0, 9.0]
     assert merged["end_index"].tolist() == [4, 7, 9]  # each runs to the next kept regime
     assert merged["regime"].tolist() == [0, 1, 2]
+
+
+def test_figure_bytes_do_not_depend_on_the_callers_thread_count(config, tmp_path):
+    """Snakemake runs a figure with OMP_NUM_THREADS=1, DVC with every core: the tables must agree."""
+    outputs = []
+    previous = torch.get_num_threads()
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            paths = [tmp_path / f"{threads}.png", tmp_path / f"{threads}.svg", tmp_path / f"{threads}.parquet"]
+            render_figure(config, config.figure("energy-levels"), paths)
+            outputs.append(paths[2].read_bytes())
+            assert torch.get_num_threads() == threads  # restored after the render
+    finally:
+        torch.set_num_threads(previous)
+    assert outputs[0] == outputs[1]

@@ -44,6 +44,11 @@ from . import (
 )
 from .common import figure_style, save_figure
 
+#: torch threads while a figure renders. Analyses in the figure stage (matrix products)
+#: give the same bits only for the same thread count, and Snakemake sets OMP_NUM_THREADS
+#: to a rule's threads while DVC leaves it unset: pin it so both write the same bytes.
+FIGURE_THREADS = 1
+
 Renderer = Callable[[PipelineConfig, FigureSpec], tuple[Figure, pd.DataFrame, str]]
 
 #: Figure id → the function (module) that draws it.
@@ -87,7 +92,14 @@ def render_figure(config: PipelineConfig, figure: FigureSpec, paths: list[Path])
         raise ConfigError(
             f"figures.{figure.name}: no script draws this figure (known: {', '.join(FIGURES)})"
         ) from None
-    with figure_style():
-        fig, table, title = render(config, figure)
-        source = f"{render.__module__} (figure {figure.name}; experiments {', '.join(figure.experiments)})"
-        save_figure(fig, paths, table, title=title, source=source)
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(FIGURE_THREADS)
+    try:
+        with figure_style():
+            fig, table, title = render(config, figure)
+            source = f"{render.__module__} (figure {figure.name}; experiments {', '.join(figure.experiments)})"
+            save_figure(fig, paths, table, title=title, source=source)
+    finally:
+        torch.set_num_threads(threads)

@@ -22,6 +22,7 @@ slope_percentile).
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -122,7 +123,5 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
 
 
 def _feature_colours(count: int) -> list:
-    import matplotlib
-
     cmap = matplotlib.colormaps["turbo"]
     return [cmap(0.05 + 0.9 * k / max(count - 1, 1)) for k in range(count)]
