@@ -104,11 +104,11 @@ def train_gpus(spec: ExperimentSpec) -> int:
 
 
 def figure_inputs(pipeline: PipelineConfig, figure: str) -> list[Path]:
-    """What a figure reads: its experiments' weights and tables."""
+    """What a figure reads: its experiments' weights, tables, snapshots and loss curves."""
     inputs: list[Path] = []
     for experiment in pipeline.figure(figure).experiments:
         paths = experiment_paths(pipeline, experiment)
-        inputs += [paths.model, paths.instances, paths.features]
+        inputs += [paths.model, paths.instances, paths.features, paths.snapshots, paths.loss_curve]
     return inputs
 
 

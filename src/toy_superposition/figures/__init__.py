@@ -1,32 +1,53 @@
 """The figure stage: one module (script) per figure, each reading only its experiments' artifacts.
 
-==========================  ==============================  ==========================================
-figure id                   module                          shows
-==========================  ==============================  ==========================================
-``intro-5-in-2``            :mod:`.intro_5_in_2`            the five W_i in 2-D, one panel per density
-``basic-20-in-5``           :mod:`.basic_superposition`     WᵀW, b and ‖W_i‖ by interference, linear
-``basic-80-in-20``          :mod:`.basic_superposition`     and ReLU output models, per density
-``dims-per-feature``        :mod:`.dims_per_feature`        D* = m/‖W‖²_F against 1/(1−S)
-``feature-dimensionality``  :mod:`.feature_dimensionality`  every D_i against 1/(1−S), with D*
-==========================  ==============================  ==========================================
+=============================  =================================  ====================================================
+figure id                      module                             shows
+=============================  =================================  ====================================================
+``intro-5-in-2``               :mod:`.intro_5_in_2`               the five W_i in 2-D, one panel per density
+``basic-20-in-5``              :mod:`.basic_superposition`        WᵀW, b and ‖W_i‖ by interference, linear
+``basic-80-in-20``             :mod:`.basic_superposition`        and ReLU output models, per density
+``dims-per-feature``           :mod:`.dims_per_feature`           D* = m/‖W‖²_F against 1/(1−S)
+``feature-dimensionality``     :mod:`.feature_dimensionality`     every D_i against 1/(1−S), with D*
+``energy-levels``              :mod:`.energy_levels`              D_i of every feature through training, with the loss
+``geometric-transformations``  :mod:`.geometric_transformations`  loss regimes and the 3-D configuration at each
+``adversarial``                :mod:`.adversarial`                optimal L2 attack: vulnerability against 1/(1−S)
+``l1-superposition``           :mod:`.l1_superposition`           superposition and loss against an L1 penalty
+=============================  =================================  ====================================================
 
 Every module has ``render(config, figure) -> (matplotlib Figure, data table, title)``;
 :func:`render_figure` draws it in the package's fixed style and writes the PNG, the SVG
 and the table (the numbers plotted, for re-plotting) byte-stably and atomically. The
-module's name is written into the images' metadata.
+module's name is written into the images' metadata. A figure's code dependencies are its
+module, the shared helpers and the library modules it imports as modules
+(``from .. import energy_levels``), where its analyses live.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Callable
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from ..config import ConfigError, FigureSpec, PipelineConfig
-from . import basic_superposition, dims_per_feature, feature_dimensionality, intro_5_in_2
+from . import (
+    adversarial,
+    basic_superposition,
+    dims_per_feature,
+    energy_levels,
+    feature_dimensionality,
+    geometric_transformations,
+    intro_5_in_2,
+    l1_superposition,
+)
 from .common import figure_style, save_figure
+
+#: torch threads while a figure renders. Analyses in the figure stage (matrix products)
+#: give the same bits only for the same thread count, and Snakemake sets OMP_NUM_THREADS
+#: to a rule's threads while DVC leaves it unset: pin it so both write the same bytes.
+FIGURE_THREADS = 1
 
 Renderer = Callable[[PipelineConfig, FigureSpec], tuple[Figure, pd.DataFrame, str]]
 
@@ -37,6 +58,10 @@ FIGURES: dict[str, Renderer] = {
     "basic-80-in-20": basic_superposition.render,
     "dims-per-feature": dims_per_feature.render,
     "feature-dimensionality": feature_dimensionality.render,
+    "energy-levels": energy_levels.render,
+    "geometric-transformations": geometric_transformations.render,
+    "adversarial": adversarial.render,
+    "l1-superposition": l1_superposition.render,
 }
 
 
@@ -49,7 +74,14 @@ def figure_scripts(name: str) -> list[Path]:
     except KeyError:
         raise ConfigError(f"figures.{name}: no script draws this figure (known: {', '.join(FIGURES)})") from None
     here = Path(__file__).parent
-    return [Path(module.__file__), here / "common.py", here / "__init__.py"]
+    analyses = sorted(
+        Path(value.__file__)
+        for value in vars(module).values()
+        if isinstance(value, ModuleType)
+        and value.__name__.startswith(f"{__package__.rsplit('.', 1)[0]}.")
+        and not value.__name__.startswith(__package__)
+    )
+    return [Path(module.__file__), here / "common.py", here / "__init__.py", *analyses]
 
 
 def render_figure(config: PipelineConfig, figure: FigureSpec, paths: list[Path]) -> None:
@@ -60,7 +92,14 @@ def render_figure(config: PipelineConfig, figure: FigureSpec, paths: list[Path])
         raise ConfigError(
             f"figures.{figure.name}: no script draws this figure (known: {', '.join(FIGURES)})"
         ) from None
-    with figure_style():
-        fig, table, title = render(config, figure)
-        source = f"{render.__module__} (figure {figure.name}; experiments {', '.join(figure.experiments)})"
-        save_figure(fig, paths, table, title=title, source=source)
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(FIGURE_THREADS)
+    try:
+        with figure_style():
+            fig, table, title = render(config, figure)
+            source = f"{render.__module__} (figure {figure.name}; experiments {', '.join(figure.experiments)})"
+            save_figure(fig, paths, table, title=title, source=source)
+    finally:
+        torch.set_num_threads(threads)
