@@ -8,6 +8,11 @@ figure id                   module                          shows
 ``basic-80-in-20``          :mod:`.basic_superposition`     and ReLU output models, per density
 ``dims-per-feature``        :mod:`.dims_per_feature`        D* = m/‖W‖²_F against 1/(1−S)
 ``feature-dimensionality``  :mod:`.feature_dimensionality`  every D_i against 1/(1−S), with D*
+``privileged-relu-hidden``  :mod:`.privileged_relu_hidden`  ReLU hidden layer W and per-neuron stacks
+``linear-vs-relu-hidden``   :mod:`.linear_vs_relu_hidden`   W of a linear and a ReLU hidden model
+``absval-3-in-6``           :mod:`.absval_3_in_6`           W1, W2 of |x| with n=3, m=6 (side pairs)
+``absval-100-in-40``        :mod:`.absval_100_in_40`        stacked |W1| per neuron, n=100, m=40
+``asymmetric-motif``        :mod:`.asymmetric_motif`        asymmetric superposition motifs found
 ==========================  ==============================  ==========================================
 
 Every module has ``render(config, figure) -> (matplotlib Figure, data table, title)``;
@@ -25,7 +30,17 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..config import ConfigError, FigureSpec, PipelineConfig
-from . import basic_superposition, dims_per_feature, feature_dimensionality, intro_5_in_2
+from . import (
+    absval_3_in_6,
+    absval_100_in_40,
+    asymmetric_motif,
+    basic_superposition,
+    dims_per_feature,
+    feature_dimensionality,
+    intro_5_in_2,
+    linear_vs_relu_hidden,
+    privileged_relu_hidden,
+)
 from .common import figure_style, save_figure
 
 Renderer = Callable[[PipelineConfig, FigureSpec], tuple[Figure, pd.DataFrame, str]]
@@ -37,6 +52,11 @@ FIGURES: dict[str, Renderer] = {
     "basic-80-in-20": basic_superposition.render,
     "dims-per-feature": dims_per_feature.render,
     "feature-dimensionality": feature_dimensionality.render,
+    "privileged-relu-hidden": privileged_relu_hidden.render,
+    "linear-vs-relu-hidden": linear_vs_relu_hidden.render,
+    "absval-3-in-6": absval_3_in_6.render,
+    "absval-100-in-40": absval_100_in_40.render,
+    "asymmetric-motif": asymmetric_motif.render,
 }
 
 
@@ -49,7 +69,9 @@ def figure_scripts(name: str) -> list[Path]:
     except KeyError:
         raise ConfigError(f"figures.{name}: no script draws this figure (known: {', '.join(FIGURES)})") from None
     here = Path(__file__).parent
-    return [Path(module.__file__), here / "common.py", here / "__init__.py"]
+    # A module may list the analysis/helper modules it draws from in ``DEPENDS_ON``.
+    extra = [Path(dependency.__file__) for dependency in getattr(module, "DEPENDS_ON", ())]
+    return [Path(module.__file__), here / "common.py", here / "__init__.py", *extra]
 
 
 def render_figure(config: PipelineConfig, figure: FigureSpec, paths: list[Path]) -> None:
