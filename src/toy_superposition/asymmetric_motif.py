@@ -39,7 +39,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-import torch
 from torch import Tensor
 
 from . import neurons

@@ -102,7 +102,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     selected = results.selected()
     rows_n = len(selected)
     m, n = spec.hidden, spec.features
-    left, right, row_h, top = 0.75, 2.05, 1.2, 0.85
+    left, right, row_h, top = 0.75, 2.05, 1.2, 1.0
     width = left + max(6.0, 0.2 * m) + right
     height = top + rows_n * row_h + 0.45
     fig = new_figure(width, height)
@@ -138,12 +138,19 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                    transform=legend_ax.transAxes)
 
     dense, sparse = summaries[0], summaries[-1]
+    # The density with the most even mix of mono- and polysemantic neurons, for the claim that
+    # there the neurons of the most important features tend to be the monosemantic ones.
+    mixed = max(summaries, key=lambda r: (min(r.monosemantic_neurons, r.polysemantic_neurons), -r.feature_probability))
     title = (f"Absolute-value model, n={n}, m={m}, {importance_label(spec)}, lowest loss of {spec.restarts} "
              f"restart{'s' if spec.restarts > 1 else ''} per density. Paper: dense → one feature per neuron; sparse "
              "→ more features than neurons computed in superposition. Measured: "
              f"1−S={dense.feature_probability:g}: {dense.monosemantic_neurons} mono / {dense.polysemantic_neurons} "
              f"poly neurons, {dense.features_stored} features stored; 1−S={sparse.feature_probability:g}: "
              f"{sparse.monosemantic_neurons} mono / {sparse.polysemantic_neurons} poly, "
-             f"{sparse.features_stored} features stored")
+             f"{sparse.features_stored} features stored (m/2 = {m // 2} without superposition). Paper: at "
+             "intermediate sparsity the neurons of the most important features tend to be monosemantic. Measured "
+             f"at 1−S={mixed.feature_probability:g}: mean primary feature of mono neurons "
+             f"{_number(mixed.mean_primary_of_monosemantic)}, of poly neurons "
+             f"{_number(mixed.mean_primary_of_polysemantic)} (lower = more important)")
     fig.suptitle("\n".join(textwrap.wrap(title, int(width * 15))), y=1 - 0.05 / height, va="top", fontsize=8)
     return fig, table, title

@@ -120,8 +120,9 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                     ax.text(position, i, shown.replace("-", "−"), ha="center", va="center", fontsize=5.5,
                             color="white" if abs(value) > 0.6 * vmax else "black")
             ax.set_xticks(range(m))
-            ax.set_xticklabels([_role(int(per_neuron.loc[k, "neuron_side_feature"]), int(per_neuron.loc[k, "neuron_side"]))
-                                for k in order], rotation=45, ha="right", fontsize=5.5)
+            roles = [_role(int(per_neuron.loc[k, "neuron_side_feature"]), int(per_neuron.loc[k, "neuron_side"]))
+                     for k in order]
+            ax.set_xticklabels(roles, rotation=45, ha="right", fontsize=5.5)
             ax.set_yticklabels([f"x{i}" if panel == 0 else f"y{i}" for i in range(n)])
             if column == 0:
                 ax.set_ylabel(label, fontsize=7)

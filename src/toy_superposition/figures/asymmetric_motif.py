@@ -83,8 +83,9 @@ def draw_motif(ax: Axes, W1: np.ndarray, W2: np.ndarray, motif: pd.Series) -> No
     hidden = {k: (0.5, 0.75), kp: (0.5, 0.25)}
     outputs = {a: (1.0, 0.75), b: (1.0, 0.25)}
     largest = max(np.abs(s1[[a, b]][:, [k, kp]]).max(), np.abs(s2[[k, kp]][:, [a, b]]).max())
-    threshold = 0.05 * largest
     for sources, targets, matrix in ((inputs, hidden, s1), (hidden, outputs, s2)):
+        # Edges below 3% of the layer's largest shown weight are left out.
+        threshold = 0.03 * np.abs(matrix[np.ix_(list(sources), list(targets))]).max()
         for source, (x0, y0) in sources.items():
             for target, (x1, y1) in targets.items():
                 value = matrix[source, target]
@@ -125,17 +126,17 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
 
     width, height = 11.0, 3.9
     fig = new_figure(width, height)
-    circuit = fig.add_axes((0.04, 0.04, 0.28, 0.7))
+    circuit = fig.add_axes((0.05, 0.04, 0.27, 0.66))
     if chosen is not None:
         params = weights[chosen.experiment]
         i = int(chosen.instance)
         draw_motif(circuit, params["W1"][i].numpy(), params["W2"][i].numpy(), chosen)
         circuit.set_title(
             f"{chosen.experiment}, 1−S = {chosen.feature_probability:g}, restart {int(chosen.restart)}"
-            f"{' (selected)' if chosen.selected else ''}\nneuron h{int(chosen.neuron)}: input ratio "
-            f"{chosen.input_ratio:.1f}, output ratio {chosen.output_ratio:.1f}; h{int(chosen.partner)} inhibits "
-            f"{chosen.inhibition / chosen.interference_ab:.0%} of the interference\n(weights rescaled per hidden "
-            "unit: largest |W1| = 1)", fontsize=7, pad=2)
+            f"{' (selected)' if chosen.selected else ''}\nh{int(chosen.neuron)}: input ratio "
+            f"{chosen.input_ratio:.1f}, output ratio {chosen.output_ratio:.1f}\nh{int(chosen.partner)} inhibits "
+            f"{chosen.inhibition / chosen.interference_ab:.0%} of the interference x{int(chosen.feature_a)} → "
+            f"y{int(chosen.feature_b)}\n(weights rescaled per hidden unit: largest |W1| = 1)", fontsize=7, pad=2)
     else:
         circuit.axis("off")
         circuit.text(0.5, 0.5, "no asymmetric superposition motif found", ha="center", va="center", fontsize=8)
@@ -160,11 +161,12 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     counts.yaxis.get_major_locator().set_params(integer=True)
     counts.set_ylim(0, max([1, *in_all]) * 1.15)
 
-    listing = fig.add_axes((0.66, 0.05, 0.33, 0.75))
+    listing = fig.add_axes((0.66, 0.16, 0.33, 0.64))
     listing.axis("off")
-    lines = ["experiment      1−S   rst  h   a→b    in   out   k'  inh"]
+    lines = ["model      1−S    rst  h    a→b     in   out   k'  inh"]
     for r in motifs.itertuples():
-        lines.append(f"{r.experiment[:14]:<14} {r.feature_probability:<6g}{int(r.restart):>3} {int(r.neuron):>3} "
+        model = r.experiment.removeprefix("absval-")
+        lines.append(f"{model:<10} {r.feature_probability:<6g}{int(r.restart):>3} {int(r.neuron):>3} "
                      f"{int(r.feature_a):>2}→{int(r.feature_b):<3} {r.input_ratio:>4.1f} {r.output_ratio:>5.1f} "
                      f"{int(r.partner):>3} {r.inhibition / r.interference_ab:>4.0%}")
     shown = lines[:22]
@@ -174,6 +176,9 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         shown.append("(none)")
     listing.text(0.0, 1.0, "\n".join(shown), family="monospace", fontsize=5.6, va="top", ha="left",
                  transform=listing.transAxes)
+    listing.text(0.0, -0.02, "h: neuron storing a (large input weight) and b\nin / out: input and (reversed) output "
+                 "weight ratios\nk': inhibiting neuron; inh: its inhibition / the interference a → b",
+                 fontsize=5.6, va="top", ha="left", transform=listing.transAxes)
 
     searched = table.groupby(["experiment", "instance"]).ngroups
     with_motif = motifs.groupby(["experiment", "instance"]).ngroups

@@ -114,7 +114,8 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         if not rows:
             return f"{model_label(results.spec)} –"
         return (f"{model_label(results.spec)} {rows[0].mean_purity:.2f} → {rows[-1].mean_purity:.2f} "
-                f"(dedicated neurons {rows[0].dedicated_neurons} → {rows[-1].dedicated_neurons} of {results.spec.hidden})")
+                f"(dedicated neurons {rows[0].dedicated_neurons} → {rows[-1].dedicated_neurons} "
+                f"of {results.spec.hidden})")
 
     purity = table.drop_duplicates(["experiment", "feature_probability"]).pivot(
         index="feature_probability", columns="model", values="mean_purity")
