@@ -1,8 +1,6 @@
 """The figure stage: one module (script) per figure, each reading only its experiments' artifacts.
 
-=============================  =================================  ====================================================
 figure id                      module                             shows
-=============================  =================================  ====================================================
 ``intro-5-in-2``               :mod:`.intro_5_in_2`               the five W_i in 2-D, one panel per density
 ``basic-20-in-5``              :mod:`.basic_superposition`        WᵀW, b and ‖W_i‖ by interference, linear
 ``basic-80-in-20``             :mod:`.basic_superposition`        and ReLU output models, per density
@@ -12,7 +10,17 @@ figure id                      module                             shows
 ``geometric-transformations``  :mod:`.geometric_transformations`  loss regimes and the 3-D configuration at each
 ``adversarial``                :mod:`.adversarial`                optimal L2 attack: vulnerability against 1/(1−S)
 ``l1-superposition``           :mod:`.l1_superposition`           superposition and loss against an L1 penalty
-=============================  =================================  ====================================================
+figure id                   module                          shows
+``intro-5-in-2``            :mod:`.intro_5_in_2`            the five W_i in 2-D, one panel per density
+``basic-20-in-5``           :mod:`.basic_superposition`     WᵀW, b and ‖W_i‖ by interference, linear
+``basic-80-in-20``          :mod:`.basic_superposition`     and ReLU output models, per density
+``dims-per-feature``        :mod:`.dims_per_feature`        D* = m/‖W‖²_F against 1/(1−S)
+``feature-dimensionality``  :mod:`.feature_dimensionality`  every D_i against 1/(1−S), with D*
+``privileged-relu-hidden``  :mod:`.privileged_relu_hidden`  ReLU hidden layer W and per-neuron stacks
+``linear-vs-relu-hidden``   :mod:`.linear_vs_relu_hidden`   W of a linear and a ReLU hidden model
+``absval-3-in-6``           :mod:`.absval_3_in_6`           W1, W2 of |x| with n=3, m=6 (side pairs)
+``absval-100-in-40``        :mod:`.absval_100_in_40`        stacked |W1| per neuron, n=100, m=40
+``asymmetric-motif``        :mod:`.asymmetric_motif`        asymmetric superposition motifs found
 
 Every module has ``render(config, figure) -> (matplotlib Figure, data table, title)``;
 :func:`render_figure` draws it in the package's fixed style and writes the PNG, the SVG
@@ -41,6 +49,15 @@ from . import (
     geometric_transformations,
     intro_5_in_2,
     l1_superposition,
+    absval_3_in_6,
+    absval_100_in_40,
+    asymmetric_motif,
+    basic_superposition,
+    dims_per_feature,
+    feature_dimensionality,
+    intro_5_in_2,
+    linear_vs_relu_hidden,
+    privileged_relu_hidden,
 )
 from .common import figure_style, save_figure
 
@@ -62,6 +79,11 @@ FIGURES: dict[str, Renderer] = {
     "geometric-transformations": geometric_transformations.render,
     "adversarial": adversarial.render,
     "l1-superposition": l1_superposition.render,
+    "privileged-relu-hidden": privileged_relu_hidden.render,
+    "linear-vs-relu-hidden": linear_vs_relu_hidden.render,
+    "absval-3-in-6": absval_3_in_6.render,
+    "absval-100-in-40": absval_100_in_40.render,
+    "asymmetric-motif": asymmetric_motif.render,
 }
 
 
@@ -82,6 +104,9 @@ def figure_scripts(name: str) -> list[Path]:
         and not value.__name__.startswith(__package__)
     )
     return [Path(module.__file__), here / "common.py", here / "__init__.py", *analyses]
+    # A module may list the analysis/helper modules it draws from in ``DEPENDS_ON``.
+    extra = [Path(dependency.__file__) for dependency in getattr(module, "DEPENDS_ON", ())]
+    return [Path(module.__file__), here / "common.py", here / "__init__.py", *extra]
 
 
 def render_figure(config: PipelineConfig, figure: FigureSpec, paths: list[Path]) -> None:
