@@ -8,6 +8,14 @@ figure id                   module                          shows
 ``basic-80-in-20``          :mod:`.basic_superposition`     and ReLU output models, per density
 ``dims-per-feature``        :mod:`.dims_per_feature`        D* = m/‖W‖²_F against 1/(1−S)
 ``feature-dimensionality``  :mod:`.feature_dimensionality`  every D_i against 1/(1−S), with D*
+``dropout-orientation-2d``  :mod:`.dropout_orientation`     orientation u of 2-D dropout models, cos 4θ
+``dropout-orientation-dense``  (the same module)            the same with dense features, vs sparse
+``dropout-orientation-highdim``  :mod:`.dropout_orientation_highdim`  (u_0, u_1) and a_m(u) for m ≥ 3
+``dropout-weights``         :mod:`.dropout_weights`         W per dropout rate, feature alignment
+``dropout-superposition-grid``  :mod:`.dropout_superposition_grid`  WᵀW by dropout × sparsity
+``dropout-dims-per-feature``  :mod:`.dropout_dims_per_feature`  D* against 1/(1−S) per dropout rate
+``dropout-kurtosis``        :mod:`.dropout_kurtosis`        activation kurtosis vs rotated control
+``dropout-importance``      :mod:`.dropout_importance`      ΔD* from dropout, I = 1 against 0.7^i
 ==========================  ==============================  ==========================================
 
 Every module has ``render(config, figure) -> (matplotlib Figure, data table, title)``;
@@ -18,6 +26,7 @@ module's name is written into the images' metadata.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -26,6 +35,15 @@ from matplotlib.figure import Figure
 
 from ..config import ConfigError, FigureSpec, PipelineConfig
 from . import basic_superposition, dims_per_feature, feature_dimensionality, intro_5_in_2
+from . import (
+    dropout_dims_per_feature,
+    dropout_importance,
+    dropout_kurtosis,
+    dropout_orientation,
+    dropout_orientation_highdim,
+    dropout_superposition_grid,
+    dropout_weights,
+)
 from .common import figure_style, save_figure
 
 Renderer = Callable[[PipelineConfig, FigureSpec], tuple[Figure, pd.DataFrame, str]]
@@ -37,11 +55,21 @@ FIGURES: dict[str, Renderer] = {
     "basic-80-in-20": basic_superposition.render,
     "dims-per-feature": dims_per_feature.render,
     "feature-dimensionality": feature_dimensionality.render,
+    "dropout-orientation-2d": dropout_orientation.render,
+    "dropout-orientation-dense": dropout_orientation.render,
+    "dropout-orientation-highdim": dropout_orientation_highdim.render,
+    "dropout-weights": dropout_weights.render,
+    "dropout-superposition-grid": dropout_superposition_grid.render,
+    "dropout-dims-per-feature": dropout_dims_per_feature.render,
+    "dropout-kurtosis": dropout_kurtosis.render,
+    "dropout-importance": dropout_importance.render,
 }
 
 
 def figure_scripts(name: str) -> list[Path]:
-    """The source files that draw figure ``name``: its module and the shared helpers."""
+    """The source files that draw figure ``name``: its module, the shared helpers, and the
+    package modules it imports from (other figure modules' helpers, analysis modules), so that
+    editing any of them reruns the figure."""
     import importlib
 
     try:
@@ -49,7 +77,29 @@ def figure_scripts(name: str) -> list[Path]:
     except KeyError:
         raise ConfigError(f"figures.{name}: no script draws this figure (known: {', '.join(FIGURES)})") from None
     here = Path(__file__).parent
-    return [Path(module.__file__), here / "common.py", here / "__init__.py"]
+    scripts = [Path(module.__file__), here / "common.py", here / "__init__.py"]
+    return scripts + sorted(_imported_package_files(module) - set(scripts))
+
+
+def _imported_package_files(module) -> set[Path]:
+    """Files of the ``toy_superposition`` modules that ``module`` imports (as modules or names),
+    directly or through each other (module-level imports only)."""
+    import inspect
+
+    package = __name__.rsplit(".", 1)[0]  # toy_superposition
+    seen, pending = {module.__name__}, [module]
+    while pending:
+        current = pending.pop()
+        for value in vars(current).values():
+            owner = value if inspect.ismodule(value) else inspect.getmodule(value)
+            if owner is None or owner.__name__ in seen or not owner.__name__.startswith(package + "."):
+                continue
+            if owner.__name__ == __name__ or not getattr(owner, "__file__", None):
+                continue  # this package's __init__ is listed anyway
+            seen.add(owner.__name__)
+            pending.append(owner)
+    seen.discard(module.__name__)
+    return {Path(sys.modules[name].__file__) for name in seen}
 
 
 def render_figure(config: PipelineConfig, figure: FigureSpec, paths: list[Path]) -> None:
