@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from toy_superposition import dropout_regimes as dr
@@ -17,12 +18,15 @@ def test_regime_of_an_interval():
     assert dr.regime(Interval(0.0, -0.1, 0.1)) == dr.NEUTRAL
 
 
-def test_transition_rate_interpolates_the_last_upward_crossing():
+def test_transition_rate_is_the_upward_crossing_below_the_peak():
     rates = np.array([0.0, 0.2, 0.4, 0.6, 0.8])
-    # crosses up at 0.1 (between 0 and 0.2), down again, then up between 0.4 and 0.6 at 0.5
+    # crosses up at 0.1 (between 0 and 0.2), down again, then up between 0.4 and 0.6 at 0.5 to the peak
     means = np.array([-0.1, 0.1, -0.2, 0.2, 0.5])
     assert dr.transition_rate(rates, means) == pytest.approx(0.5)
-    assert math.isnan(dr.transition_rate(rates, np.array([0.1, 0.2, 0.3, 0.1, -0.1])))
+    # rises to a peak at 0.6 and falls again at 0.8: the onset is still the crossing below the peak
+    assert dr.transition_rate(rates, np.array([-0.2, -0.1, 0.3, 0.4, -0.1])) == pytest.approx(0.2 + 0.2 * 0.25)
+    assert math.isnan(dr.transition_rate(rates, np.array([-0.1, -0.2, 0.0, -0.1, -0.1])))
+    assert dr.transition_rate(rates, np.array([0.1, 0.2, 0.3, 0.1, -0.1])) == 0.0
     assert dr.transition_rate(rates, np.full(5, 0.3)) == 0.0
 
 
@@ -65,6 +69,36 @@ def test_claims_fail_when_the_data_contradict_them():
 
 
 def test_a_curve_that_never_turns_positive_has_no_transition():
-    rates, values = _synthetic({0.0: -0.2, 0.5: -0.3, 0.9: -0.1}, seed=2)
+    rates, values = _synthetic({0.0: -0.2, 0.5: -0.3, 0.9: -0.15}, seed=2)
     transition, defined = dr.transition_interval(rates, values, resamples=300)
     assert math.isnan(transition.estimate) and defined < 0.05
+
+
+def test_transition_claim_is_partly_met_by_a_late_onset_with_an_early_crossing():
+    # Aligned first at 0.45 (about 50%), but the mean turns positive already near 0.2.
+    summary = pd.DataFrame({
+        "dropout": [0.0, 0.15, 0.3, 0.45, 0.6], "mean": [-0.1, -0.01, 0.05, 0.4, 0.5],
+        "ci_low": [-0.2, -0.1, -0.05, 0.3, 0.4], "ci_high": [0.0, 0.08, 0.15, 0.5, 0.6],
+        "regime": [dr.NEUTRAL, dr.NEUTRAL, dr.NEUTRAL, dr.ALIGNED, dr.ALIGNED],
+    })
+    claims = dr.regime_claims(summary, Interval(0.18, 0.08, 0.32), uniform_p=0.5).set_index("claim")
+    row = claims.loc["transition to alignment at about 50%"]
+    assert row["holds"] == "partly" and "first aligned rate 0.45" in row["measured"]
+
+
+def test_effect_strength_is_near_zero_for_uniform_directions_at_any_sample_size():
+    rng = np.random.default_rng(5)
+    for n in (30, 300):
+        rates = np.repeat([0.0, 0.3, 0.6], n)
+        values = np.cos(4 * rng.uniform(-np.pi, np.pi, size=rates.size))
+        strength = dr.effect_strength(rates, values, resamples=500)
+        assert strength.low == 0.0  # the interval reaches 0: no effect detected
+        assert strength.estimate < 2.5 * np.sqrt(0.5 / n)  # within sampling noise of cos 4θ's mean
+    # a real effect: means 0.4 and −0.3 at the two rates > 0 → RMS √((0.16 + 0.09)/2) ≈ 0.354
+    rates, values = _synthetic({0.0: 0.0, 0.3: 0.4, 0.6: -0.3}, per_rate=400, seed=3)
+    strength = dr.effect_strength(rates, values, resamples=500)
+    assert strength.estimate == pytest.approx(np.sqrt((0.16 + 0.09) / 2), abs=0.01)
+    assert strength.low > 0.3
+    weaker = dr.weaker_claim(Interval(0.05, 0.0, 0.1), strength, "dense weaker")
+    assert weaker["holds"] == "yes"
+    assert dr.weaker_claim(strength, Interval(0.05, 0.0, 0.1), "x")["holds"] == "no"

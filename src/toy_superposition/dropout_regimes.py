@@ -14,10 +14,12 @@ trained models of each rate (:mod:`.bootstrap_ci`):
 
 * a rate *avoids the axes* if its whole interval is below 0, is *axis-aligned* if the whole
   interval is above 0, and shows *no preference* otherwise;
-* the *transition rate* r* is where ``ā`` last crosses 0 upwards: the smallest rate from which
-  ``ā > 0`` at every larger rate, linearly interpolated with the rate below it; its interval
+* the *transition rate* r* is the onset of alignment: where ``ā`` crosses 0 upwards on the way
+  to its peak, linearly interpolated between the two rates around the crossing; its interval
   is the bootstrap distribution of r* over resampled models of every rate. "About 50%" holds
-  when that interval overlaps [0.4, 0.6] and is at most 0.3 wide ("unclear" when wider).
+  when the first axis-aligned rate lies in [0.4, 0.6] *and* the interval of r* overlaps
+  [0.4, 0.6] and is at most 0.3 wide; "partly" when only the first holds, "unclear" when only
+  the interval overlaps (or is too wide), "no" when neither.
 
 Shapes: ``rates`` and ``values`` (N,) — one dropout rate and one alignment per model.
 """
@@ -76,15 +78,19 @@ def alignment_by_rate(rates: np.ndarray, values: np.ndarray, m: int, seed: int =
 
 
 def transition_rate(rates: np.ndarray, means: np.ndarray) -> float:
-    """Smallest rate from which every mean is > 0, interpolated to the zero crossing below it.
+    """Onset of axis alignment: the upward zero crossing of the mean curve below its peak.
 
-    ``rates`` ascending (K,), ``means`` (K,). NaN if the largest rate's mean is not positive
-    (never aligned); the first rate itself if every mean is positive (no crossing in range).
+    Starting from the rate of the largest mean and walking down, the first rate whose mean is
+    not positive marks the crossing, linearly interpolated with the rate above it. ``rates``
+    ascending (K,), ``means`` (K,). NaN if no mean is positive (never aligned); the first rate
+    itself if every mean up to the peak is positive (aligned from the smallest rate on). A
+    curve that falls again after its peak (alignment lost at the highest rates) keeps the
+    onset below the peak.
     """
     rates, means = np.asarray(rates, dtype=np.float64), np.asarray(means, dtype=np.float64)
-    if means.size == 0 or not means[-1] > 0:
+    if means.size == 0 or not np.nanmax(means) > 0:
         return math.nan
-    first = means.size - 1
+    first = int(np.nanargmax(means))
     while first > 0 and means[first - 1] > 0:
         first -= 1
     if first == 0:
@@ -100,7 +106,7 @@ def transition_interval(
 
     Every rate's models are resampled independently; resamples without a crossing (NaN) are
     left out of the quantiles. Returns the interval and the fraction of resamples with a
-    crossing (1 when the curve always ends above 0).
+    crossing (1 when some rate is always aligned).
     """
     rates, values = np.asarray(rates, dtype=np.float64), np.asarray(values, dtype=np.float64)
     levels = np.unique(rates)
@@ -149,13 +155,25 @@ def regime_claims(summary: pd.DataFrame, transition: Interval, uniform_p: float)
             "holds": "yes" if hits == len(part) else ("partly" if hits else "no"),
         })
     low, high = ABOUT_HALF
+    aligned = summary[summary["regime"] == ALIGNED]["dropout"]
+    first = float(aligned.min()) if len(aligned) else math.nan
+    first_ok = low <= first <= high
+    first_text = f"first aligned rate {first:g}" if len(aligned) else "no aligned rate"
     if math.isfinite(transition.estimate) and math.isfinite(transition.low):
         overlaps = transition.high >= low and transition.low <= high
         tight = transition.high - transition.low <= MAX_TRANSITION_WIDTH
-        holds = ("yes" if tight else "unclear") if overlaps else "no"
-        measured = f"r* = {transition.estimate:.3f} [{transition.low:.3f}, {transition.high:.3f}]"
+        crossing_ok = overlaps and tight
+        measured = (f"{first_text}; zero crossing of the mean r* = {transition.estimate:.3f} "
+                    f"[{transition.low:.3f}, {transition.high:.3f}]")
     else:
-        holds, measured = "no", "no crossing to positive alignment"
+        overlaps = crossing_ok = False
+        measured = f"{first_text}; the mean never turns positive"
+    if first_ok and crossing_ok:
+        holds = "yes"
+    elif first_ok or overlaps:
+        holds = "partly" if first_ok else "unclear"
+    else:
+        holds = "no"
     rows.append({"claim": "transition to alignment at about 50%", "measured": measured, "holds": holds})
     return pd.DataFrame(rows)
 
@@ -163,23 +181,31 @@ def regime_claims(summary: pd.DataFrame, transition: Interval, uniform_p: float)
 def effect_strength(
     rates: np.ndarray, values: np.ndarray, seed: int = 0, resamples: int = RESAMPLES, level: float = LEVEL
 ) -> Interval:
-    """Mean over the dropout rates r > 0 of ``|ā(r)|``, the size of the orientation effect, with its interval.
+    """Size of the orientation effect over the rates r > 0, free of the sample-size bias, with its interval.
 
-    Every rate's models are resampled independently. Used to compare dense with sparse
-    features ("the effect weakens with dense features").
+    ``E = √max(0, mean_r (ā(r)² − s²(r)/N(r)))``: the root mean square of the per-rate mean
+    alignment, with each squared mean corrected by its sampling variance (``E[ā²] = μ² + σ²/N``),
+    so that experiments with different numbers of models compare fairly (E ≈ 0 for uniform
+    orientations at any N). Every rate's models are resampled independently for the interval.
+    Used to compare dense with sparse features ("the effect weakens with dense features").
     """
     rates, values = np.asarray(rates, dtype=np.float64), np.asarray(values, dtype=np.float64)
     levels = [r for r in np.unique(rates) if r > 0]
     if not levels:
         raise ValueError("effect strength needs at least one dropout rate above 0")
     samples = [values[(rates == r) & np.isfinite(values)] for r in levels]
-    estimate = float(np.mean([abs(s.mean()) for s in samples]))
-    draws = np.stack([
-        s[resample_indices(s.size, resamples, seed + k)].mean(axis=1) for k, s in enumerate(samples)
-    ], axis=1)  # (R, K)
-    strength = np.abs(draws).mean(axis=1)
+
+    def strength(means: np.ndarray, variances: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        return np.sqrt(np.maximum(0.0, (means**2 - variances / sizes).mean(axis=-1)))
+
+    sizes = np.array([s.size for s in samples], dtype=np.float64)
+    estimate = float(strength(np.array([s.mean() for s in samples]), np.array([s.var(ddof=1) for s in samples]), sizes))
+    drawn = [s[resample_indices(s.size, resamples, seed + k)] for k, s in enumerate(samples)]  # each (R, N_r)
+    means = np.stack([d.mean(axis=1) for d in drawn], axis=1)  # (R, K)
+    variances = np.stack([d.var(axis=1, ddof=1) for d in drawn], axis=1)
+    draws = strength(means, variances, sizes)
     tail = (1.0 - level) / 2.0
-    low, high = np.quantile(strength, [tail, 1.0 - tail])
+    low, high = np.quantile(draws, [tail, 1.0 - tail])
     return Interval(estimate, float(low), float(high), level)
 
 
@@ -191,7 +217,8 @@ def weaker_claim(weak: Interval, strong: Interval, label: str) -> dict[str, str]
         holds = "no"
     else:
         holds = "unclear"
-    return {"claim": label, "measured": f"mean |a| over rates > 0: {weak} against {strong}", "holds": holds}
+    return {"claim": label, "measured": f"RMS mean alignment over rates > 0 (bias-corrected): {weak} against {strong}",
+            "holds": holds}
 
 
 def threshold_claim(summary: pd.DataFrame, label: str, threshold: float = HALF) -> dict[str, str]:

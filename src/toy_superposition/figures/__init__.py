@@ -8,15 +8,22 @@ figure id                   module                          shows
 ``basic-80-in-20``          :mod:`.basic_superposition`     and ReLU output models, per density
 ``dims-per-feature``        :mod:`.dims_per_feature`        D* = m/‖W‖²_F against 1/(1−S)
 ``feature-dimensionality``  :mod:`.feature_dimensionality`  every D_i against 1/(1−S), with D*
-``dropout-orientation-2d``  :mod:`.dropout_orientation`     orientation u of 2-D dropout models, cos 4θ
-``dropout-orientation-dense``  (the same module)            the same with dense features, vs sparse
-``dropout-orientation-highdim``  :mod:`.dropout_orientation_highdim`  (u_0, u_1) and a_m(u) for m ≥ 3
-``dropout-weights``         :mod:`.dropout_weights`         W per dropout rate, feature alignment
-``dropout-superposition-grid``  :mod:`.dropout_superposition_grid`  WᵀW by dropout × sparsity
-``dropout-dims-per-feature``  :mod:`.dropout_dims_per_feature`  D* against 1/(1−S) per dropout rate
-``dropout-kurtosis``        :mod:`.dropout_kurtosis`        activation kurtosis vs rotated control
-``dropout-importance``      :mod:`.dropout_importance`      ΔD* from dropout, I = 1 against 0.7^i
 ==========================  ==============================  ==========================================
+
+Superposition and Dropout (one module may draw several figures):
+
+===============================  ====================================  =====================================
+figure id                        module                                shows
+===============================  ====================================  =====================================
+``dropout-orientation-2d``       :mod:`.dropout_orientation`           orientation u of 2-D models, cos 4θ
+``dropout-orientation-dense``    :mod:`.dropout_orientation`           the same, dense features vs sparse
+``dropout-orientation-highdim``  :mod:`.dropout_orientation_highdim`   (u_0, u_1) and a_m(u) for m ≥ 3
+``dropout-weights``              :mod:`.dropout_weights`               W per rate, feature alignment
+``dropout-superposition-grid``   :mod:`.dropout_superposition_grid`    WᵀW by dropout rate × density
+``dropout-dims-per-feature``     :mod:`.dropout_dims_per_feature`      D* against 1/(1−S) per rate
+``dropout-kurtosis``             :mod:`.dropout_kurtosis`              kurtosis vs a rotated control
+``dropout-importance``           :mod:`.dropout_importance`            ΔD* by density, I = 1 and 0.7^i
+===============================  ====================================  =====================================
 
 Every module has ``render(config, figure) -> (matplotlib Figure, data table, title)``;
 :func:`render_figure` draws it in the package's fixed style and writes the PNG, the SVG

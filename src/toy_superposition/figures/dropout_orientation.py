@@ -21,7 +21,9 @@ The caption under the panels states each claim of the post and the measured valu
 Table (column ``row``): ``model`` rows (every model: ``u_x``, ``u_y``, ``theta``, ``folded``,
 ``alignment`` = cos 4θ, ``feature_alignment``, ``largest_norm``, ``represented``, ``final_loss``),
 ``rate`` rows (per rate: ``models``, ``mean``, ``ci_low``, ``ci_high``, ``regime``, ``z``,
-``p_uniform``, ``p_rayleigh``, ``p_kuiper``), ``histogram`` rows (``bin_low``, ``bin_high``,
+``p_uniform``, ``p_rayleigh``, ``p_kuiper``, and ``cos8_mean``, ``cos8_ci_*``: the mean of cos 8θ,
++1 on the axes *and* the diagonals, which tells a rate whose models split between axes and
+diagonals (mean cos 4θ ≈ 0) from a uniform one), ``histogram`` rows (``bin_low``, ``bin_high``,
 ``density``), ``step`` rows (per snapshot ``step`` and rate: ``mean``, ``ci_low``, ``ci_high``), a
 ``transition`` row and ``claim`` rows (``claim``, ``measured``, ``holds``).
 """
@@ -86,10 +88,14 @@ def rate_table(models: pd.DataFrame, m: int, seed: int) -> pd.DataFrame:
     """Per-rate mean alignment, interval, regime and uniformity tests (``row`` = rate)."""
     summary = dr.alignment_by_rate(models["dropout"].to_numpy(), models["alignment"].to_numpy(), m, seed=seed)
     if "theta" in models:
-        summary["p_rayleigh"] = [rayleigh_test(models.loc[models["dropout"] == r, "theta"].to_numpy()).p_value
-                                 for r in summary["dropout"]]
-        summary["p_kuiper"] = [kuiper_test(models.loc[models["dropout"] == r, "theta"].to_numpy()).p_value
-                               for r in summary["dropout"]]
+        thetas = [models.loc[models["dropout"] == r, "theta"].to_numpy() for r in summary["dropout"]]
+        summary["p_rayleigh"] = [rayleigh_test(theta).p_value for theta in thetas]
+        summary["p_kuiper"] = [kuiper_test(theta).p_value for theta in thetas]
+        # cos 8θ = +1 on the axes *and* on the diagonals: concentration on either (mean 0, variance 1/2 if uniform).
+        cos8 = [bootstrap_mean_ci(np.cos(8 * theta), seed=seed + 50 + k) for k, theta in enumerate(thetas)]
+        summary["cos8_mean"] = [c.estimate for c in cos8]
+        summary["cos8_ci_low"] = [c.low for c in cos8]
+        summary["cos8_ci_high"] = [c.high for c in cos8]
     summary.insert(0, "row", "rate")
     summary.insert(1, "experiment", models["experiment"].iloc[0])
     return summary
@@ -174,7 +180,7 @@ def draw_alignment(ax, rates: pd.DataFrame, transition: dr.Interval | None, labe
                     textcoords="offset points", fontsize=7, color="#b2182b", va="top")
 
 
-def alignment_axes(ax, m: int, ylabel: str) -> None:
+def alignment_axes(ax, m: int, ylabel: str, extra_handles: list | None = None) -> None:
     ax.axhline(0.0, color="0.5", linewidth=0.7, linestyle="--", zorder=0)
     ax.set_xlim(-0.05, 0.95)
     ax.set_ylim(aa.diagonal_value(m) - 0.05, 1.05)
@@ -188,8 +194,9 @@ def alignment_axes(ax, m: int, ylabel: str) -> None:
                 textcoords="offset points", fontsize=6.5, color="0.4", va="bottom")
     handles = [matplotlib.lines.Line2D([], [], color=c, marker="o", linestyle="", markersize=4, label=name)
                for name, c in REGIME_COLOURS.items()]
-    ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 0.04), frameon=False, fontsize=6.5,
-              handletextpad=0.2)
+    legend = ax.legend(handles=handles + (extra_handles or []), loc="lower right", bbox_to_anchor=(1.0, 0.04),
+                       frameon=False, fontsize=6.5, handletextpad=0.3)
+    ax.add_artist(legend)  # a later ax.legend() adds to it instead of replacing it
 
 
 def caption_lines(claims: pd.DataFrame, prefix: str = "") -> list[str]:
@@ -250,7 +257,11 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table = tidy(pd.concat(parts, ignore_index=True))
 
     width, panel = 15.3, 3.9
-    lines = wrap_caption(caption_lines(claims), width - 0.6)
+    concentrated = rates[rates["cos8_ci_low"] > 0]["dropout"].tolist()
+    note = ("Also measured: models concentrated on the axes or the diagonals (mean cos 8θ, 95% CI above 0) at r = "
+            + (", ".join(f"{r:g}" for r in concentrated) or "none") + "; per-rate Rayleigh (4θ) and Kuiper p-values "
+            "in the table.")
+    lines = wrap_caption(caption_lines(claims) + [note], width - 0.6)
     caption_height = 0.3 + 0.16 * len(lines)
     height = 0.6 + panel + 0.55 + caption_height
     fig = new_figure(width, height)
@@ -306,9 +317,14 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         other_p = comparison["models"]["feature_probability"].iloc[0]
         draw_alignment(ax, comparison["rates"], None, label=f"1−S = {other_p:g} (sparse)", faded=True)
     draw_alignment(ax, rates, transition, label=f"1−S = {models['feature_probability'].iloc[0]:g}")
-    alignment_axes(ax, 2, r"mean $\cos 4\theta$  (95% bootstrap CI)")
+    cos8 = dict(color="#1b7837", marker="s", markersize=3, markerfacecolor="white", linewidth=0.8, linestyle=":")
+    ax.errorbar(rates["dropout"] + 0.012, rates["cos8_mean"],
+                yerr=[rates["cos8_mean"] - rates["cos8_ci_low"], rates["cos8_ci_high"] - rates["cos8_mean"]],
+                capsize=1.5, zorder=2, **cos8)
+    cos8_handle = matplotlib.lines.Line2D([], [], label=r"mean $\cos 8\theta$: axes or diagonals", **cos8)
+    alignment_axes(ax, 2, r"mean $\cos 4\theta$  (95% bootstrap CI)", extra_handles=[cos8_handle])
     if comparison is not None:
-        ax.legend(loc="upper left", frameon=False, fontsize=6.5)
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.95), frameon=False, fontsize=6.5)
     ax.set_title(r"axis alignment: mean $\cos 4\theta$ per rate", pad=3)
 
     # The same during training.
