@@ -117,8 +117,8 @@ def inhibition_claim(effects: pd.DataFrame, decay: float, label: str, dense_only
     counts = {v: int((cells["verdict"] == v).sum()) for v in (INHIBITS, PROMOTES, UNCLEAR)}
     total = len(cells)
     holds = "yes" if total and counts[INHIBITS] == total else ("partly" if counts[INHIBITS] else "no")
-    measured = (f"of {total} (1−S, r) cells: {counts[INHIBITS]} inhibit (ΔD* CI > 0), {counts[PROMOTES]} promote, "
-                f"{counts[UNCLEAR]} unclear; mean ΔD* = {cells['delta'].mean():+.3f}" if total else "no cells")
+    measured = (f"of {total} (1−S, r) cells: {counts[INHIBITS]} inhibit (Δ CI > 0), {counts[PROMOTES]} promote, "
+                f"{counts[UNCLEAR]} unclear; mean Δ = {cells['delta'].mean():+.3f}" if total else "no cells")
     return {"claim": label, "measured": measured, "holds": holds}
 
 
@@ -129,6 +129,6 @@ def exception_claim(effects: pd.DataFrame, decay: float, label: str) -> dict:
     total = len(cells)
     holds = "yes" if total and not_inhibited == total else ("partly" if not_inhibited else "no")
     measured = (f"{not_inhibited} of {total} cells with 1−S ≥ {LOW_SPARSITY:g} not inhibited; " + ", ".join(
-        f"1−S={c.feature_probability:.2g}, r={c.dropout:g}: ΔD*={c.delta:+.2f} [{c.ci_low:+.2f}, {c.ci_high:+.2f}]"
+        f"1−S={c.feature_probability:.2g}, r={c.dropout:g}: Δ={c.delta:+.2f} [{c.ci_low:+.2f}, {c.ci_high:+.2f}]"
         for c in cells.itertuples())) if total else "no cells"
     return {"claim": label, "measured": measured, "holds": holds}

@@ -12,7 +12,8 @@ I_i = 0.7^i (the experiment's grid), over feature density, with and without drop
   is "low sparsity" (1−S ≥ 0.3).
 
 Table (``row``): ``model`` rows (every model), ``effect`` rows (ΔD* per cell with interval
-and verdict), ``claim`` rows.
+and verdict, for ``measure`` d_star and the norm-free d_star_count of
+:mod:`..dropout_superposition`), ``claim`` rows (both measures).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     models = models.assign(inverse_density=1.0 / models["feature_probability"])
     decays = sorted(models["importance_decay"].unique(), reverse=True)
     effects = ds.dropout_effects(models)
+    counted = ds.dropout_effects(models, "d_star_count", seed=1)
     claims = []
     for decay in decays:
         label = "I = 1" if decay == 1.0 else f"I_i = {decay:g}^i"
@@ -51,7 +53,12 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                                               f"sparse (1−S < {ds.LOW_SPARSITY:g})", dense_only=False))
             claims.append(ds.exception_claim(effects, decay, f"exception: not inhibited with {label} at low sparsity "
                                              f"(1−S ≥ {ds.LOW_SPARSITY:g})"))
+            claims.append(ds.exception_claim(counted, decay, f"the same exception measured with the norm-free "
+                                             f"D*_count (ΔD*_count)"))
+    claims.append(ds.inhibition_claim(counted, 1.0, "D*_count: dropout inhibits superposition, I = 1, all densities"))
     claims = pd.DataFrame(claims)
+    effects = pd.concat([effects.assign(measure="d_star"), counted.assign(measure="d_star_count")],
+                        ignore_index=True)
     table = tidy(pd.concat([models.assign(row="model"), effects.assign(row="effect"), claims.assign(row="claim")],
                            ignore_index=True))
     table.insert(1, "experiment", name)
@@ -64,7 +71,8 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     columns = len(decays)
     panel_w = (width - 0.8 - 0.5 - 0.8 * (columns - 1)) / columns
     d_top = float(np.nanmax(models["d_star"][np.isfinite(models["d_star"])])) if len(models) else 1.0
-    finite = effects[np.isfinite(effects["ci_low"])] if len(effects) else effects
+    drawn = effects[effects["measure"] == "d_star"]
+    finite = drawn[np.isfinite(drawn["ci_low"])] if len(drawn) else drawn
     span = float(np.nanmax(np.abs(finite[["ci_low", "ci_high"]].to_numpy()))) if len(finite) else 1.0
     for k, decay in enumerate(decays):
         x = 0.8 + k * (panel_w + 0.8)
@@ -86,7 +94,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         if k == 0:
             ax.legend(frameon=False, title="dropout", title_fontsize=7, fontsize=6.5, loc="upper right")
         ax = fig.add_axes((x / width, (caption + 0.6) / height, panel_w / width, bottom_h / height))
-        cells = effects[np.isclose(effects["importance_decay"], decay)]
+        cells = effects[np.isclose(effects["importance_decay"], decay) & (effects["measure"] == "d_star")]
         for rate, group in cells.groupby("dropout", sort=True):
             group = group.sort_values("feature_probability", ascending=False)
             inverse = 1.0 / group["feature_probability"].to_numpy()

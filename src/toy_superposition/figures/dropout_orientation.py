@@ -172,7 +172,8 @@ def draw_alignment(ax, rates: pd.DataFrame, transition: dr.Interval | None, labe
         colour = REGIME_COLOURS[row.regime]
         ax.errorbar([row.dropout], [row.mean], yerr=[[row.mean - row.ci_low], [row.ci_high - row.mean]],
                     color=colour, marker="o", markersize=4, capsize=2.5, linewidth=1.2, zorder=3)
-    if transition is not None and math.isfinite(transition.estimate):
+    # The onset is drawn only where some rate is significantly aligned (else it is noise around 0).
+    if transition is not None and math.isfinite(transition.estimate) and (rates["regime"] == dr.ALIGNED).any():
         if math.isfinite(transition.low):
             ax.axvspan(transition.low, transition.high, color="#fddbc7", alpha=0.7, zorder=0, linewidth=0)
         ax.axvline(transition.estimate, color="#b2182b", linewidth=0.8, linestyle=":", zorder=1)
