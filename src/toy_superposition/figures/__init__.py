@@ -22,6 +22,21 @@ figure id                   module                          shows
 ``absval-100-in-40``        :mod:`.absval_100_in_40`        stacked |W1| per neuron, n=100, m=40
 ``asymmetric-motif``        :mod:`.asymmetric_motif`        asymmetric superposition motifs found
 
+Superposition and Dropout (one module may draw several figures):
+
+===============================  ====================================  =====================================
+figure id                        module                                shows
+===============================  ====================================  =====================================
+``dropout-orientation-2d``       :mod:`.dropout_orientation`           orientation u of 2-D models, cos 4θ
+``dropout-orientation-dense``    :mod:`.dropout_orientation`           the same, dense features vs sparse
+``dropout-orientation-highdim``  :mod:`.dropout_orientation_highdim`   (u_0, u_1) and a_m(u) for m ≥ 3
+``dropout-weights``              :mod:`.dropout_weights`               W per rate, feature alignment
+``dropout-superposition-grid``   :mod:`.dropout_superposition_grid`    WᵀW by dropout rate × density
+``dropout-dims-per-feature``     :mod:`.dropout_dims_per_feature`      D* against 1/(1−S) per rate
+``dropout-kurtosis``             :mod:`.dropout_kurtosis`              kurtosis vs a rotated control
+``dropout-importance``           :mod:`.dropout_importance`            ΔD* by density, I = 1 and 0.7^i
+===============================  ====================================  =====================================
+
 Every module has ``render(config, figure) -> (matplotlib Figure, data table, title)``;
 :func:`render_figure` draws it in the package's fixed style and writes the PNG, the SVG
 and the table (the numbers plotted, for re-plotting) byte-stably and atomically. The
@@ -32,6 +47,7 @@ module, the shared helpers and the library modules it imports as modules
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Callable
@@ -58,6 +74,15 @@ from . import (
     intro_5_in_2,
     linear_vs_relu_hidden,
     privileged_relu_hidden,
+from . import basic_superposition, dims_per_feature, feature_dimensionality, intro_5_in_2
+from . import (
+    dropout_dims_per_feature,
+    dropout_importance,
+    dropout_kurtosis,
+    dropout_orientation,
+    dropout_orientation_highdim,
+    dropout_superposition_grid,
+    dropout_weights,
 )
 from .common import figure_style, save_figure
 
@@ -84,11 +109,21 @@ FIGURES: dict[str, Renderer] = {
     "absval-3-in-6": absval_3_in_6.render,
     "absval-100-in-40": absval_100_in_40.render,
     "asymmetric-motif": asymmetric_motif.render,
+    "dropout-orientation-2d": dropout_orientation.render,
+    "dropout-orientation-dense": dropout_orientation.render,
+    "dropout-orientation-highdim": dropout_orientation_highdim.render,
+    "dropout-weights": dropout_weights.render,
+    "dropout-superposition-grid": dropout_superposition_grid.render,
+    "dropout-dims-per-feature": dropout_dims_per_feature.render,
+    "dropout-kurtosis": dropout_kurtosis.render,
+    "dropout-importance": dropout_importance.render,
 }
 
 
 def figure_scripts(name: str) -> list[Path]:
-    """The source files that draw figure ``name``: its module and the shared helpers."""
+    """The source files that draw figure ``name``: its module, the shared helpers, and the
+    package modules it imports from (other figure modules' helpers, analysis modules), so that
+    editing any of them reruns the figure."""
     import importlib
 
     try:
@@ -107,6 +142,29 @@ def figure_scripts(name: str) -> list[Path]:
     # A module may list the analysis/helper modules it draws from in ``DEPENDS_ON``.
     extra = [Path(dependency.__file__) for dependency in getattr(module, "DEPENDS_ON", ())]
     return [Path(module.__file__), here / "common.py", here / "__init__.py", *extra]
+    scripts = [Path(module.__file__), here / "common.py", here / "__init__.py"]
+    return scripts + sorted(_imported_package_files(module) - set(scripts))
+
+
+def _imported_package_files(module) -> set[Path]:
+    """Files of the ``toy_superposition`` modules that ``module`` imports (as modules or names),
+    directly or through each other (module-level imports only)."""
+    import inspect
+
+    package = __name__.rsplit(".", 1)[0]  # toy_superposition
+    seen, pending = {module.__name__}, [module]
+    while pending:
+        current = pending.pop()
+        for value in vars(current).values():
+            owner = value if inspect.ismodule(value) else inspect.getmodule(value)
+            if owner is None or owner.__name__ in seen or not owner.__name__.startswith(package + "."):
+                continue
+            if owner.__name__ == __name__ or not getattr(owner, "__file__", None):
+                continue  # this package's __init__ is listed anyway
+            seen.add(owner.__name__)
+            pending.append(owner)
+    seen.discard(module.__name__)
+    return {Path(sys.modules[name].__file__) for name in seen}
 
 
 def render_figure(config: PipelineConfig, figure: FigureSpec, paths: list[Path]) -> None:

@@ -1,0 +1,243 @@
+"""The dropout regimes of "Superposition and Dropout", measured rather than assumed.
+
+The post reports, for the 2-D ReLU output model with equally important sparse features, that
+the orientation ``u`` of the learned basis (:mod:`.axis_alignment`) is
+
+1. uniform without dropout,
+2. biased *away* from the coordinate axes at low dropout rates,
+3. *aligned* with the axes above about 50% dropout,
+
+and that the effect weakens for dense features. Each claim becomes a statement about the mean
+alignment ``ā(r)`` at dropout rate r (``a = cos 4θ`` in 2-D: 0 uniform, > 0 towards the axes,
+< 0 towards the diagonals), with a percentile-bootstrap interval over the N independently
+trained models of each rate (:mod:`.bootstrap_ci`):
+
+* a rate *avoids the axes* if its whole interval is below 0, is *axis-aligned* if the whole
+  interval is above 0, and shows *no preference* otherwise;
+* the *transition rate* r* is the onset of alignment: where ``ā`` crosses 0 upwards on the way
+  to its peak, linearly interpolated between the two rates around the crossing; its interval
+  is the bootstrap distribution of r* over resampled models of every rate. "About 50%" holds
+  when the first axis-aligned rate lies in [0.4, 0.6] *and* the interval of r* overlaps
+  [0.4, 0.6] and is at most 0.3 wide; "partly" when only the first holds, "unclear" when only
+  the interval overlaps (or is too wide), "no" when neither.
+
+Shapes: ``rates`` and ``values`` (N,) — one dropout rate and one alignment per model.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .bootstrap_ci import LEVEL, RESAMPLES, Interval, bootstrap_mean_ci, resample_indices
+from .uniformity_tests import alignment_z_test
+
+AVOIDS = "avoids axes"
+ALIGNED = "axis-aligned"
+NEUTRAL = "no preference"
+
+#: Rates the post calls "low" (strictly between 0 and this) and "high" (above it).
+HALF = 0.5
+#: "About 50%": a transition-rate interval overlapping this range agrees with the post.
+ABOUT_HALF = (0.4, 0.6)
+#: A transition interval wider than this cannot confirm "about 50%" (holds: unclear).
+MAX_TRANSITION_WIDTH = 0.3
+#: Significance level of the uniformity test at rate 0.
+ALPHA = 0.05
+
+
+def regime(interval: Interval) -> str:
+    """avoids axes (interval < 0), axis-aligned (interval > 0) or no preference."""
+    if interval.high < 0.0:
+        return AVOIDS
+    if interval.low > 0.0:
+        return ALIGNED
+    return NEUTRAL
+
+
+def alignment_by_rate(rates: np.ndarray, values: np.ndarray, m: int, seed: int = 0) -> pd.DataFrame:
+    """One row per dropout rate: models, mean alignment with its 95% interval, regime, z-test of 0.
+
+    Columns: ``dropout``, ``models``, ``mean``, ``ci_low``, ``ci_high``, ``regime``,
+    ``z``, ``p_uniform`` (two-sided p of mean = 0 under uniform directions).
+    """
+    rates, values = np.asarray(rates, dtype=np.float64), np.asarray(values, dtype=np.float64)
+    rows = []
+    for k, rate in enumerate(np.unique(rates)):
+        sample = values[(rates == rate) & np.isfinite(values)]
+        interval = bootstrap_mean_ci(sample, seed=seed + k)
+        test = alignment_z_test(sample, m)
+        rows.append({
+            "dropout": float(rate), "models": int(sample.size), "mean": interval.estimate,
+            "ci_low": interval.low, "ci_high": interval.high, "regime": regime(interval),
+            "z": test.statistic, "p_uniform": test.p_value,
+        })
+    return pd.DataFrame(rows)
+
+
+def transition_rate(rates: np.ndarray, means: np.ndarray) -> float:
+    """Onset of axis alignment: the upward zero crossing of the mean curve below its peak.
+
+    Starting from the rate of the largest mean and walking down, the first rate whose mean is
+    not positive marks the crossing, linearly interpolated with the rate above it. ``rates``
+    ascending (K,), ``means`` (K,). NaN if no mean is positive (never aligned); the first rate
+    itself if every mean up to the peak is positive (aligned from the smallest rate on). A
+    curve that falls again after its peak (alignment lost at the highest rates) keeps the
+    onset below the peak.
+    """
+    rates, means = np.asarray(rates, dtype=np.float64), np.asarray(means, dtype=np.float64)
+    if means.size == 0 or not np.nanmax(means) > 0:
+        return math.nan
+    first = int(np.nanargmax(means))
+    while first > 0 and means[first - 1] > 0:
+        first -= 1
+    if first == 0:
+        return float(rates[0])
+    r0, r1, m0, m1 = rates[first - 1], rates[first], means[first - 1], means[first]
+    return float(r0 + (r1 - r0) * (0.0 - m0) / (m1 - m0))
+
+
+def transition_interval(
+    rates: np.ndarray, values: np.ndarray, seed: int = 0, resamples: int = RESAMPLES, level: float = LEVEL
+) -> tuple[Interval, float]:
+    """Transition rate of the mean-alignment curve and its bootstrap interval.
+
+    Every rate's models are resampled independently; resamples without a crossing (NaN) are
+    left out of the quantiles. Returns the interval and the fraction of resamples with a
+    crossing (1 when some rate is always aligned).
+    """
+    rates, values = np.asarray(rates, dtype=np.float64), np.asarray(values, dtype=np.float64)
+    levels = np.unique(rates)
+    samples = [values[(rates == r) & np.isfinite(values)] for r in levels]
+    means = np.array([s.mean() for s in samples])
+    estimate = transition_rate(levels, means)
+    draws = np.stack([
+        s[resample_indices(s.size, resamples, seed + k)].mean(axis=1) for k, s in enumerate(samples)
+    ], axis=1)  # (R, K)
+    crossings = np.array([transition_rate(levels, row) for row in draws])
+    defined = crossings[np.isfinite(crossings)]
+    if defined.size == 0:
+        return Interval(estimate, math.nan, math.nan, level), 0.0
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(defined, [tail, 1.0 - tail])
+    return Interval(estimate, float(low), float(high), level), float(defined.size / crossings.size)
+
+
+def regime_claims(summary: pd.DataFrame, transition: Interval, uniform_p: float) -> pd.DataFrame:
+    """The post's three regimes as rows ``claim``, ``measured``, ``holds`` ("yes", "partly", "unclear", "no").
+
+    ``summary`` is :func:`alignment_by_rate`'s table; ``uniform_p`` the smallest p-value of the
+    uniformity tests run at rate 0.
+    """
+    rows = []
+    zero = summary[summary["dropout"] == 0.0]
+    if len(zero):
+        row = zero.iloc[0]
+        rows.append({
+            "claim": "no dropout: orientation uniform",
+            "measured": f"mean a = {row['mean']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}], "
+                        f"min p(uniform) = {uniform_p:.3g}",
+            "holds": "yes" if uniform_p >= ALPHA else "no",
+        })
+    for label, part, expected in (
+        (f"low dropout (0 < r < {HALF:g}): avoids the axes", summary[(summary["dropout"] > 0) & (summary["dropout"] < HALF)], AVOIDS),
+        (f"dropout above {HALF:.0%}: aligned with the axes", summary[summary["dropout"] > HALF], ALIGNED),
+    ):
+        if not len(part):
+            continue
+        hits = int((part["regime"] == expected).sum())
+        rows.append({
+            "claim": label,
+            "measured": f"{hits} of {len(part)} rates {expected}; " + ", ".join(
+                f"r={r.dropout:g}: {r.mean:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}]" for r in part.itertuples()),
+            "holds": "yes" if hits == len(part) else ("partly" if hits else "no"),
+        })
+    low, high = ABOUT_HALF
+    aligned = summary[summary["regime"] == ALIGNED]["dropout"]
+    first = float(aligned.min()) if len(aligned) else math.nan
+    first_ok = low <= first <= high
+    first_text = f"first aligned rate {first:g}" if len(aligned) else "no aligned rate"
+    if math.isfinite(transition.estimate) and math.isfinite(transition.low):
+        overlaps = transition.high >= low and transition.low <= high
+        tight = transition.high - transition.low <= MAX_TRANSITION_WIDTH
+        crossing_ok = overlaps and tight
+        measured = (f"{first_text}; zero crossing of the mean r* = {transition.estimate:.3f} "
+                    f"[{transition.low:.3f}, {transition.high:.3f}]")
+    else:
+        overlaps = crossing_ok = False
+        measured = f"{first_text}; the mean never turns positive"
+    if first_ok and crossing_ok:
+        holds = "yes"
+    elif first_ok or overlaps:
+        holds = "partly" if first_ok else "unclear"
+    else:
+        holds = "no"
+    rows.append({"claim": "transition to alignment at about 50%", "measured": measured, "holds": holds})
+    return pd.DataFrame(rows)
+
+
+def effect_strength(
+    rates: np.ndarray, values: np.ndarray, seed: int = 0, resamples: int = RESAMPLES, level: float = LEVEL
+) -> Interval:
+    """Size of the orientation effect over the rates r > 0, free of the sample-size bias, with its interval.
+
+    ``E = √max(0, mean_r (ā(r)² − s²(r)/N(r)))``: the root mean square of the per-rate mean
+    alignment, with each squared mean corrected by its sampling variance (``E[ā²] = μ² + σ²/N``),
+    so that experiments with different numbers of models compare fairly (E ≈ 0 for uniform
+    orientations at any N). Every rate's models are resampled independently for the interval.
+    Used to compare dense with sparse features ("the effect weakens with dense features").
+    """
+    rates, values = np.asarray(rates, dtype=np.float64), np.asarray(values, dtype=np.float64)
+    levels = [r for r in np.unique(rates) if r > 0]
+    if not levels:
+        raise ValueError("effect strength needs at least one dropout rate above 0")
+    samples = [values[(rates == r) & np.isfinite(values)] for r in levels]
+
+    def strength(means: np.ndarray, variances: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        return np.sqrt(np.maximum(0.0, (means**2 - variances / sizes).mean(axis=-1)))
+
+    sizes = np.array([s.size for s in samples], dtype=np.float64)
+    estimate = float(strength(np.array([s.mean() for s in samples]), np.array([s.var(ddof=1) for s in samples]), sizes))
+    drawn = [s[resample_indices(s.size, resamples, seed + k)] for k, s in enumerate(samples)]  # each (R, N_r)
+    means = np.stack([d.mean(axis=1) for d in drawn], axis=1)  # (R, K)
+    variances = np.stack([d.var(axis=1, ddof=1) for d in drawn], axis=1)
+    draws = strength(means, variances, sizes)
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(draws, [tail, 1.0 - tail])
+    return Interval(estimate, float(low), float(high), level)
+
+
+def weaker_claim(weak: Interval, strong: Interval, label: str) -> dict[str, str]:
+    """Row of the claim "the effect of ``weak`` is smaller than that of ``strong``" from their strengths."""
+    if weak.high < strong.low:
+        holds = "yes"
+    elif weak.low > strong.high:
+        holds = "no"
+    else:
+        holds = "unclear"
+    return {"claim": label, "measured": f"RMS mean alignment over rates > 0 (bias-corrected): {weak} against {strong}",
+            "holds": holds}
+
+
+def threshold_claim(summary: pd.DataFrame, label: str, threshold: float = HALF) -> dict[str, str]:
+    """Row of the claim "aligned with the axes above ``threshold`` only".
+
+    Holds ("yes") when every rate above the threshold is axis-aligned and no rate below it is;
+    "partly" when the rates above are aligned but some below are too, or only some above are.
+    """
+    above = summary[summary["dropout"] > threshold]
+    below = summary[summary["dropout"] < threshold]
+    aligned_above = int((above["regime"] == ALIGNED).sum())
+    aligned_below = int((below["regime"] == ALIGNED).sum())
+    if len(above) and aligned_above == len(above) and aligned_below == 0:
+        holds = "yes"
+    elif aligned_above:
+        holds = "partly"
+    else:
+        holds = "no"
+    measured = (f"aligned at {aligned_above} of {len(above)} rates above {threshold:g} and at {aligned_below} of "
+                f"{len(below)} below; " + ", ".join(f"r={r.dropout:g}: {r.mean:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}]"
+                                                    for r in summary.itertuples()))
+    return {"claim": label, "measured": measured, "holds": holds}

@@ -1,0 +1,101 @@
+"""Figure ``dropout-dims-per-feature`` (Superposition and Dropout: dimensions per feature).
+
+Equally important features (I = 1), ReLU output models with dropout on the hidden vector:
+D* = m/‖W‖²_F against 1/(1−S), one curve per dropout rate (the lowest-loss restart of each
+setting, as in the paper's figure; every restart as a faint dot), with the paper's sticky
+values 1 and 1/2 marked. Right: the same with D*_count = m / (features with ‖W_i‖ above half
+the largest norm), which dropout's shrinking of the norms does not move
+(:mod:`..dropout_superposition`).
+
+The post: "models with more dropout having higher dimensions per feature for a given sparsity
+rate, but this effect is not strict; at low levels of dropout and certain sparsity, the
+dimensions per feature can be lower for dropout models".
+
+Table (``row``): ``model`` rows (every model: settings, D*, D*_count, ‖W‖²_F, features
+represented, ``selected``), ``effect`` rows (ΔD* = mean over restarts at r minus at 0, with
+its bootstrap interval, for ``measure`` d_star and d_star_count), ``claim`` rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import dropout_superposition as ds
+from ..artifacts import ArtifactError
+from ..config import FigureSpec, PipelineConfig
+from .common import inverse_density_axis, load_results, new_figure
+from .dropout_orientation import RATE_CMAP, RATE_NORM, tidy, wrap_caption
+
+STICKY = {1.0: "1", 0.5: "1/2"}
+
+
+def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
+    (name,) = figure.experiments
+    results = load_results(config, name)
+    spec = results.spec
+    if spec.model != "relu_output_dropout":
+        raise ArtifactError(f"figure {figure.name}: needs relu_output_dropout models, experiment {name} is {spec.model}")
+    models = ds.superposition_table(results.W, results.instances)
+    models = models[np.isclose(models["importance_decay"], 1.0)]
+    if not len(models):
+        raise ArtifactError(f"figure {figure.name}: experiment {name} has no models with equal importances (decay 1)")
+    models = models.assign(inverse_density=1.0 / models["feature_probability"])
+    effects = pd.concat([ds.dropout_effects(models, measure).assign(measure=measure)
+                         for measure in ("d_star", "d_star_count")], ignore_index=True)
+    star = effects[effects["measure"] == "d_star"]
+    lower = star[star["verdict"] == ds.PROMOTES]
+    claims = pd.DataFrame([
+        ds.inhibition_claim(star, 1.0, "more dropout, higher D* (dropout inhibits superposition), I = 1"),
+        {"claim": "not strict: some (1−S, r) cells have lower D* with dropout",
+         "measured": (f"{len(lower)} of {len(star)} cells with ΔD* CI < 0" + (": " + ", ".join(
+             f"1−S={c.feature_probability:.2g}, r={c.dropout:g}: {c.delta:+.2f} [{c.ci_low:+.2f}, {c.ci_high:+.2f}]"
+             for c in lower.itertuples()) if len(lower) else "")),
+         "holds": "yes" if len(lower) else "no"},
+        ds.inhibition_claim(effects[effects["measure"] == "d_star_count"], 1.0,
+                            "... and with D*_count (not moved by norm shrinkage)"),
+    ])
+    table = tidy(pd.concat([models.assign(row="model"), effects.assign(row="effect"), claims.assign(row="claim")],
+                           ignore_index=True))
+    table.insert(1, "experiment", name)
+
+    width, panel_h = 10.5, 3.4
+    lines = wrap_caption([f"{c.claim} — {c.holds.upper()}: {c.measured}" for c in claims.itertuples()], width - 1.0)
+    caption = 0.3 + 0.16 * len(lines)
+    height = 0.6 + panel_h + 0.6 + caption
+    fig = new_figure(width, height)
+    panel_w = (width - 0.8 - 0.9 - 0.5) / 2
+    top_value = 0.0
+    axes = []
+    for k, (measure, label) in enumerate((("d_star", r"$D^* = m\,/\,\|W\|_F^2$"),
+                                          ("d_star_count", r"$D^*_{count} = m\,/\,\#\{i: \|W_i\| > \frac{1}{2}\max_j \|W_j\|\}$"))):
+        ax = fig.add_axes(((0.8 + k * (panel_w + 0.9)) / width, (caption + 0.6) / height, panel_w / width,
+                           panel_h / height))
+        axes.append(ax)
+        for value, text in STICKY.items():
+            ax.axhline(value, color="0.6", linewidth=0.8, linestyle="--", zorder=0)
+            ax.annotate(text, (1.0, value), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=7, color="0.35")
+        for rate, group in models.groupby("dropout", sort=True):
+            colour = RATE_CMAP(RATE_NORM(rate))
+            ax.scatter(group["inverse_density"], group[measure], s=5, color=colour, alpha=0.35, linewidths=0)
+            best = group[group["selected"]].sort_values("inverse_density")
+            ax.plot(best["inverse_density"], best[measure], color=colour, marker="o", markersize=3, linewidth=1.3,
+                    label=f"r = {rate:g}")
+        inverse_density_axis(ax)
+        ax.set_ylabel(label)
+        finite = models[measure][np.isfinite(models[measure])]
+        top_value = max(top_value, float(finite.max()) if len(finite) else 1.0)
+        ax.set_title("dimensions per feature" if k == 0 else "dimensions per represented feature (norm-free)", pad=3)
+    for ax in axes:
+        ax.set_ylim(0, max(1.1, top_value * 1.05))
+    axes[0].legend(frameon=False, title="dropout", title_fontsize=7, loc="upper left")
+    restarts = spec.restarts
+    header = (f"Dimensions per feature with dropout: ReLU output model, n={spec.features}, m={spec.hidden}, I = 1; "
+              f"lines: lowest-loss of {restarts} restarts, dots: every restart")
+    fig.suptitle(header, y=1 - 0.12 / height, va="top", fontsize=9)
+    fig.text(0.8 / width, (caption - 0.08) / height, "Post's claims, measured (ΔD* = mean over restarts at r − at 0, "
+             "95% bootstrap CI):\n" + "\n".join(lines), fontsize=7, va="top", ha="left", linespacing=1.45)
+    title = header + ". " + "; ".join(f"{c.claim}: {c.holds} ({c.measured})" for c in claims.itertuples())
+    return fig, table, title
