@@ -1,6 +1,8 @@
 """The figure stage: one module (script) per figure, each reading only its experiments' artifacts.
 
+=============================  =================================  ====================================================
 figure id                      module                             shows
+=============================  =================================  ====================================================
 ``intro-5-in-2``               :mod:`.intro_5_in_2`               the five W_i in 2-D, one panel per density
 ``basic-20-in-5``              :mod:`.basic_superposition`        WᵀW, b and ‖W_i‖ by interference, linear
 ``basic-80-in-20``             :mod:`.basic_superposition`        and ReLU output models, per density
@@ -10,17 +12,12 @@ figure id                      module                             shows
 ``geometric-transformations``  :mod:`.geometric_transformations`  loss regimes and the 3-D configuration at each
 ``adversarial``                :mod:`.adversarial`                optimal L2 attack: vulnerability against 1/(1−S)
 ``l1-superposition``           :mod:`.l1_superposition`           superposition and loss against an L1 penalty
-figure id                   module                          shows
-``intro-5-in-2``            :mod:`.intro_5_in_2`            the five W_i in 2-D, one panel per density
-``basic-20-in-5``           :mod:`.basic_superposition`     WᵀW, b and ‖W_i‖ by interference, linear
-``basic-80-in-20``          :mod:`.basic_superposition`     and ReLU output models, per density
-``dims-per-feature``        :mod:`.dims_per_feature`        D* = m/‖W‖²_F against 1/(1−S)
-``feature-dimensionality``  :mod:`.feature_dimensionality`  every D_i against 1/(1−S), with D*
-``privileged-relu-hidden``  :mod:`.privileged_relu_hidden`  ReLU hidden layer W and per-neuron stacks
-``linear-vs-relu-hidden``   :mod:`.linear_vs_relu_hidden`   W of a linear and a ReLU hidden model
-``absval-3-in-6``           :mod:`.absval_3_in_6`           W1, W2 of |x| with n=3, m=6 (side pairs)
-``absval-100-in-40``        :mod:`.absval_100_in_40`        stacked |W1| per neuron, n=100, m=40
-``asymmetric-motif``        :mod:`.asymmetric_motif`        asymmetric superposition motifs found
+``privileged-relu-hidden``     :mod:`.privileged_relu_hidden`     ReLU hidden layer W and per-neuron stacks
+``linear-vs-relu-hidden``      :mod:`.linear_vs_relu_hidden`      W of a linear and a ReLU hidden model
+``absval-3-in-6``              :mod:`.absval_3_in_6`              W1, W2 of |x| with n=3, m=6 (side pairs)
+``absval-100-in-40``           :mod:`.absval_100_in_40`           stacked |W1| per neuron, n=100, m=40
+``asymmetric-motif``           :mod:`.asymmetric_motif`           asymmetric superposition motifs found
+=============================  =================================  ====================================================
 
 Superposition and Dropout (one module may draw several figures):
 
@@ -57,25 +54,12 @@ from matplotlib.figure import Figure
 
 from ..config import ConfigError, FigureSpec, PipelineConfig
 from . import (
-    adversarial,
-    basic_superposition,
-    dims_per_feature,
-    energy_levels,
-    feature_dimensionality,
-    geometric_transformations,
-    intro_5_in_2,
-    l1_superposition,
-    absval_3_in_6,
     absval_100_in_40,
+    absval_3_in_6,
+    adversarial,
     asymmetric_motif,
     basic_superposition,
     dims_per_feature,
-    feature_dimensionality,
-    intro_5_in_2,
-    linear_vs_relu_hidden,
-    privileged_relu_hidden,
-from . import basic_superposition, dims_per_feature, feature_dimensionality, intro_5_in_2
-from . import (
     dropout_dims_per_feature,
     dropout_importance,
     dropout_kurtosis,
@@ -83,6 +67,13 @@ from . import (
     dropout_orientation_highdim,
     dropout_superposition_grid,
     dropout_weights,
+    energy_levels,
+    feature_dimensionality,
+    geometric_transformations,
+    intro_5_in_2,
+    l1_superposition,
+    linear_vs_relu_hidden,
+    privileged_relu_hidden,
 )
 from .common import figure_style, save_figure
 
