@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from toy_superposition import compiled
 from toy_superposition.compiled import compiled_step
 from toy_superposition.config import MODEL_KINDS, ExperimentSpec, TrainingConfig, with_training
 from toy_superposition.distributions import FeatureDistribution, distribution_for
@@ -173,9 +174,11 @@ def run_steps(spec: ExperimentSpec, compile: bool, steps: int = 5, device: str =
     return losses, params, state
 
 
-def test_compiled_step_matches_eager_graph() -> None:
-    """One small compile (relu_output_dropout with L1 covers the most code)."""
+def test_compiled_step_matches_eager_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One small compile: relu_output_dropout with L1, in two groups of instances, covers the most code."""
     spec = make_spec("relu_output_dropout")
+    monkeypatch.setattr(compiled, "CACHE_BYTES", 3 * 4 * BATCH * 3 * (FEATURES + HIDDEN))
+    assert len(compiled.instance_groups(spec.n_instances, FEATURES, HIDDEN, BATCH)) == 2
     eager_losses, eager_params, eager_state = run_steps(spec, compile=False)
     compiled_losses, compiled_params, compiled_state = run_steps(spec, compile=True)
     assert compiled_state.step == eager_state.step == 5
@@ -183,6 +186,19 @@ def test_compiled_step_matches_eager_graph() -> None:
     for name in eager_params:
         torch.testing.assert_close(compiled_params[name], eager_params[name], rtol=1e-4, atol=1e-6)
         torch.testing.assert_close(compiled_state.exp_avg_sq[name], eager_state.exp_avg_sq[name], rtol=1e-4, atol=1e-9)
+
+
+@pytest.mark.parametrize("model", ["relu_output_dropout", "absolute_value"])
+def test_instance_groups_do_not_change_the_step(model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fused step runs cache-sized groups of instances; one instance per group gives the same result."""
+    spec = make_spec(model)
+    whole_losses, whole_params, _ = run_steps(spec, compile=False, steps=3)
+    monkeypatch.setattr(compiled, "CACHE_BYTES", 1)
+    assert len(compiled.instance_groups(spec.n_instances, FEATURES, HIDDEN, BATCH)) == spec.n_instances
+    grouped_losses, grouped_params, _ = run_steps(spec, compile=False, steps=3)
+    torch.testing.assert_close(grouped_losses, whole_losses, rtol=1e-5, atol=1e-7)
+    for name in whole_params:
+        torch.testing.assert_close(grouped_params[name], whole_params[name], rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

@@ -70,11 +70,12 @@ def _shift_right_logical(z: Tensor, bits: int) -> Tensor:
     return (z >> bits) & ((1 << (64 - bits)) - 1)
 
 
-def counter_uniform(key: Tensor, shape: tuple[int, ...], stream: int = 0) -> Tensor:
+def counter_uniform(key: Tensor, shape: tuple[int, ...], stream: int = 0, offset: int = 0) -> Tensor:
     """Uniform float32 on [0, 1) from a counter-based generator: ``u_c = mix64((c ⊕ key) · γ) / 2⁶⁴``.
 
-    ``c`` is the element's flat index plus ``stream · 2⁴⁸`` (so the inputs and the dropout mask
-    of one step use disjoint counters), ``key`` a 0-d int64 tensor drawn once per step from
+    ``c`` is ``offset`` plus the element's flat index plus ``stream · 2⁴⁸`` (so the inputs and
+    the dropout mask of one step use disjoint counters, and a group of instances can draw
+    exactly the numbers the whole batch would give it), ``key`` a 0-d int64 tensor drawn once per step from
     torch's global generator, ``γ`` the golden-ratio odd constant and ``mix64`` SplitMix64's
     bijective finaliser. The top 24 bits give the float, as ``torch.rand`` does for float32.
 
@@ -86,7 +87,7 @@ def counter_uniform(key: Tensor, shape: tuple[int, ...], stream: int = 0) -> Ten
     numel = 1
     for size in shape:
         numel *= size
-    first = stream * _STREAM_STRIDE
+    first = stream * _STREAM_STRIDE + offset
     counter = torch.arange(first, first + numel, dtype=torch.int64, device=key.device).view(shape)
     z = (counter ^ key) * _GOLDEN_GAMMA
     z = (z ^ _shift_right_logical(z, 30)) * _MIX_1
@@ -95,24 +96,34 @@ def counter_uniform(key: Tensor, shape: tuple[int, ...], stream: int = 0) -> Ten
     return _shift_right_logical(z, 40).to(torch.float32) * 2.0**-24
 
 
-def uniform(shape: tuple[int, ...], like: Tensor, key: Tensor | None = None, stream: int = 0) -> Tensor:
-    """U[0, 1) of ``shape`` on ``like``'s device: ``torch.rand`` (global generator) or, given a key, :func:`counter_uniform`."""
+def uniform(
+    shape: tuple[int, int, int], like: Tensor, key: Tensor | None = None, stream: int = 0, first_instance: int = 0
+) -> Tensor:
+    """U[0, 1) of shape (I, r, B) on ``like``'s device.
+
+    ``torch.rand`` (global generator) without a key; with one, :func:`counter_uniform`, giving
+    these instances the numbers of instances ``first_instance, first_instance + 1, …`` of the
+    whole batch.
+    """
     if key is None:
         return torch.rand(shape, device=like.device, dtype=like.dtype)
-    return counter_uniform(key, shape, stream).to(like.dtype)
+    offset = first_instance * shape[1] * shape[2]
+    return counter_uniform(key, shape, stream, offset).to(like.dtype)
 
 
-def sample_batch(dist: FeatureDistribution, batch_size: int, key: Tensor | None = None) -> Tensor:
+def sample_batch(
+    dist: FeatureDistribution, batch_size: int, key: Tensor | None = None, first_instance: int = 0
+) -> Tensor:
     """A batch of inputs in the step's feature-major layout, (I, n, B).
 
     Independent features use the one-uniform recipe of ``distributions``: ``x = [u < p] · u / p``
     (``2 u / p − 1`` when signed). Correlated kinds are drawn by ``distributions.sample_features``
-    (torch's generator) and transposed. ``key``: see :func:`uniform`.
+    (torch's generator) and transposed. ``key``, ``first_instance``: see :func:`uniform`.
     """
     if dist.kind != "independent":
         return sample_features(dist, batch_size).transpose(1, 2).contiguous()
     n_instances, n_features = dist.probability.shape
-    u = uniform((n_instances, n_features, batch_size), dist.probability, key)
+    u = uniform((n_instances, n_features, batch_size), dist.probability, key, 0, first_instance)
     p = dist.probability[:, :, None]  # (I, n, 1)
     scaled = u / p  # uniform on [0, 1) given u < p
     if dist.signed:
@@ -121,11 +132,11 @@ def sample_batch(dist: FeatureDistribution, batch_size: int, key: Tensor | None 
 
 
 def sample_dropout_scale(
-    dropout: Tensor, hidden_shape: tuple[int, int, int], key: Tensor | None = None
+    dropout: Tensor, hidden_shape: tuple[int, int, int], key: Tensor | None = None, first_instance: int = 0
 ) -> Tensor:
     """Inverted-dropout scale ``s = [u < 1 − p] / (1 − p)`` of shape (I, m, B), one rate per instance."""
     keep = (1.0 - dropout)[:, None, None]  # (I, 1, 1)
-    u = uniform(hidden_shape, dropout, key, stream=1)
+    u = uniform(hidden_shape, dropout, key, 1, first_instance)
     return torch.where(u < keep, 1.0 / keep, 0.0)
 
 
@@ -214,17 +225,18 @@ def sample_loss_and_grads(
     dropout: Tensor | None,
     l1_penalty: Tensor | None,
     key: Tensor | None = None,
+    first_instance: int = 0,
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """Draw a fresh batch (and dropout mask) and return loss and gradients.
 
     Random numbers come from torch's global generator, or from :func:`counter_uniform` keyed
-    by ``key`` (the compiled step).
+    by ``key`` (the compiled step, which passes groups of instances; see :func:`uniform`).
     """
-    x = sample_batch(dist, batch_size, key)  # (I, n, B)
+    x = sample_batch(dist, batch_size, key, first_instance)  # (I, n, B)
     scale = None
     if dropout is not None and model == "relu_output_dropout":
         hidden_size = params["W"].shape[2]
-        scale = sample_dropout_scale(dropout, (x.shape[0], hidden_size, batch_size), key)
+        scale = sample_dropout_scale(dropout, (x.shape[0], hidden_size, batch_size), key, first_instance)
     return forward_backward(model, params, x, dist.importance, scale, l1_penalty)
 
 
