@@ -103,3 +103,40 @@ def test_evaluate_claims_covers_every_figure_of_the_profile(config):
     assert not claims.CLAIMS["intro-sparsity-adds-features"].evaluate(config).holds
     figures = {c.figure for c in claims.CLAIMS.values()}
     assert figures <= set(config.figures)
+
+
+def test_every_figure_of_the_config_has_a_claim():
+    figures = set(load_config().figures)  # config/config.yaml, default profile
+    claimed = {c.figure for c in claims.CLAIMS.values()}
+    assert figures - claimed == set(), f"figures without a claim: {sorted(figures - claimed)}"
+    assert claimed <= figures, f"claims of unknown figures: {sorted(claimed - figures)}"
+
+
+def test_pearson_interval_contains_r_and_needs_four_points():
+    r, low, high = claims.pearson_with_interval([1, 2, 3, 4, 5, 6], [1.1, 1.9, 3.2, 3.8, 5.3, 5.9])
+    assert low < r < high and r == pytest.approx(0.9945, abs=1e-3)
+    r, low, high = claims.pearson_with_interval([1, 2, 3], [1, 3, 2])
+    assert r == pytest.approx(0.5) and math.isnan(low) and math.isnan(high)
+    assert all(math.isnan(v) for v in claims.pearson_with_interval([1, 1, 1, 1], [1, 2, 3, 4]))
+
+
+def test_superposition_starts_with_the_less_important_features(config):
+    importance = [0.7**i for i in range(4)]
+    # 1−S = 0.1: the two least important features share a dimension (D = 1/2), the top two are dedicated.
+    dims = {1.0: [1.0, 1.0, 0.0, 0.0], 0.1: [1.0, 1.0, 0.5, 0.5]}
+    write_results(config, "basic-80-in-20-relu", {1.0: [1, 1, 0, 0], 0.1: [1, 1, 1, 1]}, importance, hidden=3,
+                  dimensionality=dims)
+    result = claims.CLAIMS["basic-80-in-20-superposition-starts-with-less-important"].evaluate(config)
+    assert result.holds and result.value == 1.0  # the dense model (no superposition) does not count
+    dims = {1.0: [1.0, 1.0, 0.0, 0.0], 0.1: [0.5, 0.5, 1.0, 1.0]}  # the most important in superposition first
+    write_results(config, "basic-80-in-20-relu", {1.0: [1, 1, 0, 0], 0.1: [1, 1, 1, 1]}, importance, hidden=3,
+                  dimensionality=dims)
+    assert not claims.CLAIMS["basic-80-in-20-superposition-starts-with-less-important"].evaluate(config).holds
+
+
+def test_statements_survive_html_escaping():
+    """The report escapes statements; the report test finds them verbatim (only ' is rewritten)."""
+    import html
+
+    for item in claims.CLAIMS.values():
+        assert html.escape(item.statement) == item.statement.replace("'", "&#x27;"), item.id

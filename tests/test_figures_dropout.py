@@ -179,3 +179,18 @@ def test_a_two_dimensional_figure_refuses_other_models(config):
     wrong = FigureSpec(name="dropout-orientation-2d", experiments=("dropout-highdim",))
     with pytest.raises(ArtifactError, match="2-D"):
         render_figure(config, wrong, figure_paths(config, "dropout-orientation-2d"))
+
+
+def test_uniformity_text_names_every_test_at_rate_zero():
+    from toy_superposition.figures.dropout_orientation import marker_size, uniformity_text
+
+    rates = pd.DataFrame({"dropout": [0.0, 0.5], "models": [500, 500], "p_uniform": [0.4312, 0.0],
+                          "p_rayleigh": [0.05, 0.0], "p_kuiper": [0.9, 0.0]})
+    text = uniformity_text(rates)
+    assert text.splitlines() == ["uniformity at r = 0 (N = 500):", "z-test, mean cos 4θ = 0: p = 0.43",
+                                 "Rayleigh (4θ): p = 0.05", "Kuiper: p = 0.9"]
+    # m ≥ 3 tables have only the z-test; without rate 0 there is nothing to say
+    assert uniformity_text(rates.drop(columns=["p_rayleigh", "p_kuiper"])).count("p =") == 1
+    assert uniformity_text(rates[rates["dropout"] > 0]) == ""
+    assert marker_size(500) == pytest.approx(1.5) and marker_size(12) == pytest.approx(10.0)
+    assert marker_size(100) == pytest.approx(4.0)

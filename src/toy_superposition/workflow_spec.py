@@ -31,7 +31,14 @@ CODE_DEPS = {
         f"{PACKAGE}/trainer.py",
     ],
     "metrics": [f"{PACKAGE}/metrics.py", f"{PACKAGE}/stages.py"],
-    "claims": [f"{PACKAGE}/claims.py"],
+    # the claims package, and the library modules whose functions or thresholds the claims use
+    "claims": sorted(
+        [p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / PACKAGE / "claims").glob("*.py")]
+        + [f"{PACKAGE}/{module}.py" for module in (
+            "bootstrap_ci", "dropout_regimes", "dropout_superposition", "energy_levels", "feature_sets",
+            "geometry", "metrics", "phase_theory", "superposition_removal",
+        )]
+    ),
     "plots": [f"{PACKAGE}/report.py"],
     "report": [f"{PACKAGE}/report.py"],
 }

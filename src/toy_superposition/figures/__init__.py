@@ -8,6 +8,13 @@ figure id                      module                             shows
 ``basic-80-in-20``             :mod:`.basic_superposition`        and ReLU output models, per density
 ``dims-per-feature``           :mod:`.dims_per_feature`           D* = m/‖W‖²_F against 1/(1−S)
 ``feature-dimensionality``     :mod:`.feature_dimensionality`     every D_i against 1/(1−S), with D*
+``phase-2-in-1``               :mod:`.phase_change`               empirical vs theoretical phase diagram
+``phase-3-in-2``               :mod:`.phase_change`               (extra feature's importance × density)
+``pentagon-perturbation``      :mod:`.pentagon_perturbation`      pentagon → digon pair, loss by geometry
+``correlated-m2``              :mod:`.correlated_geometry`        correlated / anticorrelated sets in 2-D,
+``anticorrelated-m2``          :mod:`.correlated_geometry`        canonicalised, with set arrangements
+``correlated-collapse``        :mod:`.correlated_collapse`        three correlated pairs collapsing (PCA)
+``local-orthogonal-bases``     :mod:`.local_orthogonal_bases`     WᵀW of two correlated sets
 ``energy-levels``              :mod:`.energy_levels`              D_i of every feature through training, with the loss
 ``geometric-transformations``  :mod:`.geometric_transformations`  loss regimes and the 3-D configuration at each
 ``adversarial``                :mod:`.adversarial`                optimal L2 attack: vulnerability against 1/(1−S)
@@ -38,8 +45,8 @@ Every module has ``render(config, figure) -> (matplotlib Figure, data table, tit
 :func:`render_figure` draws it in the package's fixed style and writes the PNG, the SVG
 and the table (the numbers plotted, for re-plotting) byte-stably and atomically. The
 module's name is written into the images' metadata. A figure's code dependencies are its
-module, the shared helpers and the library modules it imports as modules
-(``from .. import energy_levels``), where its analyses live.
+module, the shared helpers and every package module it imports, transitively (module-level
+imports), where its analyses live.
 """
 
 from __future__ import annotations
@@ -59,6 +66,8 @@ from . import (
     adversarial,
     asymmetric_motif,
     basic_superposition,
+    correlated_collapse,
+    correlated_geometry,
     dims_per_feature,
     dropout_dims_per_feature,
     dropout_importance,
@@ -73,6 +82,9 @@ from . import (
     intro_5_in_2,
     l1_superposition,
     linear_vs_relu_hidden,
+    local_orthogonal_bases,
+    pentagon_perturbation,
+    phase_change,
     privileged_relu_hidden,
 )
 from .common import figure_style, save_figure
@@ -108,6 +120,13 @@ FIGURES: dict[str, Renderer] = {
     "dropout-dims-per-feature": dropout_dims_per_feature.render,
     "dropout-kurtosis": dropout_kurtosis.render,
     "dropout-importance": dropout_importance.render,
+    "phase-2-in-1": phase_change.render,
+    "phase-3-in-2": phase_change.render,
+    "pentagon-perturbation": pentagon_perturbation.render,
+    "correlated-m2": correlated_geometry.render,
+    "anticorrelated-m2": correlated_geometry.render,
+    "correlated-collapse": correlated_collapse.render,
+    "local-orthogonal-bases": local_orthogonal_bases.render,
 }
 
 
@@ -122,17 +141,6 @@ def figure_scripts(name: str) -> list[Path]:
     except KeyError:
         raise ConfigError(f"figures.{name}: no script draws this figure (known: {', '.join(FIGURES)})") from None
     here = Path(__file__).parent
-    analyses = sorted(
-        Path(value.__file__)
-        for value in vars(module).values()
-        if isinstance(value, ModuleType)
-        and value.__name__.startswith(f"{__package__.rsplit('.', 1)[0]}.")
-        and not value.__name__.startswith(__package__)
-    )
-    return [Path(module.__file__), here / "common.py", here / "__init__.py", *analyses]
-    # A module may list the analysis/helper modules it draws from in ``DEPENDS_ON``.
-    extra = [Path(dependency.__file__) for dependency in getattr(module, "DEPENDS_ON", ())]
-    return [Path(module.__file__), here / "common.py", here / "__init__.py", *extra]
     scripts = [Path(module.__file__), here / "common.py", here / "__init__.py"]
     return scripts + sorted(_imported_package_files(module) - set(scripts))
 

@@ -11,9 +11,18 @@ The post: "models with more dropout having higher dimensions per feature for a g
 rate, but this effect is not strict; at low levels of dropout and certain sparsity, the
 dimensions per feature can be lower for dropout models".
 
-Table (``row``): ``model`` rows (every model: settings, D*, D*_count, ‖W‖²_F, features
-represented, ``selected``), ``effect`` rows (ΔD* = mean over restarts at r minus at 0, with
-its bootstrap interval, for ``measure`` d_star and d_star_count), ``claim`` rows.
+Table columns (every row: ``row``, ``experiment``; null where a kind has no such column):
+
+* ``model`` — every model with I = 1: the columns of
+  :func:`..dropout_superposition.superposition_table` (``instance``, ``setting``,
+  ``restart``, ``selected``, ``feature_probability``, ``importance_decay``, ``dropout``,
+  ``final_loss``, ``d_star``, ``d_star_count``, ``frobenius_sq``, ``features_represented``)
+  and ``inverse_density`` = 1/(1−S);
+* ``effect`` — per (density, rate > 0) and ``measure`` ("d_star" or "d_star_count"): the
+  columns of :func:`..dropout_superposition.dropout_effects` (``delta`` = mean at r − mean at
+  0 with ``ci_low``, ``ci_high``, ``verdict``);
+* ``claim`` — ``claim`` ("more dropout, higher D* …", "not strict: …", "... and with
+  D*_count …"), ``measured``, ``holds``.
 """
 
 from __future__ import annotations
@@ -90,7 +99,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         ax.set_title("dimensions per feature" if k == 0 else "dimensions per represented feature (norm-free)", pad=3)
     for ax in axes:
         ax.set_ylim(0, max(1.1, top_value * 1.05))
-    axes[0].legend(frameon=False, title="dropout", title_fontsize=7, loc="upper left")
+    axes[0].legend(frameon=False, title="dropout", title_fontsize=7, loc="best")
     restarts = spec.restarts
     header = (f"Dimensions per feature with dropout: ReLU output model, n={spec.features}, m={spec.hidden}, I = 1; "
               f"lines: lowest-loss of {restarts} restarts, dots: every restart")

@@ -11,9 +11,16 @@ I_i = 0.7^i (the experiment's grid), over feature density, with and without drop
   (:mod:`..dropout_superposition`); above 0 = dropout inhibits superposition. The shaded band
   is "low sparsity" (1−S ≥ 0.3).
 
-Table (``row``): ``model`` rows (every model), ``effect`` rows (ΔD* per cell with interval
-and verdict, for ``measure`` d_star and the norm-free d_star_count of
-:mod:`..dropout_superposition`), ``claim`` rows (both measures).
+Table columns (every row: ``row``, ``experiment``; null where a kind has no such column):
+
+* ``model`` — every model: as in :mod:`.dropout_dims_per_feature`, both importance profiles;
+* ``effect`` — per (importance profile, density, rate > 0) and ``measure`` ("d_star" /
+  "d_star_count"): ``restarts``, ``baseline``, ``value``, ``delta``, ``ci_low``,
+  ``ci_high``, ``verdict``;
+* ``claim`` — ``claim`` ("dropout inhibits superposition, <profile>, all densities", "…,
+  sparse (1−S < 0.3)", "exception: not inhibited with <profile> at low sparsity (1−S ≥ 0.3)",
+  "the same exception measured with the norm-free D*_count (ΔD*_count)", "D*_count: dropout
+  inhibits superposition, I = 1, all densities"), ``measured``, ``holds``.
 """
 
 from __future__ import annotations

@@ -20,8 +20,16 @@ hidden space by a Haar-random orthogonal matrix, i.e. what the model would show 
 were not privileged. The basis is privileged at a rate when the paired difference
 (model − rotated) has an interval above 0.
 
-Table (``row``): ``model`` rows (the four kurtoses of every model), ``rate`` rows (per rate and
-``measure``: ``mean``/``ci_*``, ``rotated_*``, ``excess_*`` = model − rotated), ``claim`` rows.
+Table columns (every row: ``row``, ``experiment``; null where a kind has no such column):
+
+* ``model`` — every model: ``instance``, ``dropout``, ``vector``, ``vector_rotated``,
+  ``coordinate``, ``coordinate_rotated`` (the kurtoses of :func:`..hidden_kurtosis.model_kurtosis`);
+* ``rate`` — per rate and ``measure`` ("vector" / "coordinate"): ``dropout``, ``models``,
+  ``mean`` / ``ci_low`` / ``ci_high`` (model), ``rotated_mean`` / ``rotated_ci_*`` (rotated
+  control), ``excess_mean`` / ``excess_ci_*`` (paired model − control), ``privileged``
+  (excess interval above 0);
+* ``claim`` — ``claim`` ("<measure> kurtosis higher with more dropout (r=… vs r=…)",
+  "<measure> kurtosis above the rotated control (privileged basis)"), ``measured``, ``holds``.
 """
 
 from __future__ import annotations
@@ -129,15 +137,14 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
             y = part[f"{prefix}mean"].to_numpy()
             ax.errorbar(x + shift, y, yerr=[y - part[f"{prefix}ci_low"], part[f"{prefix}ci_high"] - y], color=colour,
                         linestyle=style, marker="o", markersize=3.5, capsize=2, linewidth=1.2, label=text)
-        for value, text in references[measure]:
-            ax.axhline(value, color="0.6", linewidth=0.7, linestyle=":", zorder=0)
-            ax.annotate(text, (0.99, value), xycoords=("axes fraction", "data"), xytext=(0, 2),
-                        textcoords="offset points", fontsize=6.5, color="0.4", va="bottom", ha="right")
+        # Reference lines go in the legend: a label on the line would sit on the data near it.
+        for (value, text), style in zip(references[measure], (":", "-.")):
+            ax.axhline(value, color="0.55", linewidth=0.8, linestyle=style, zorder=0, label=text)
         ax.set_xlabel("dropout rate r")
         ax.set_ylabel("kurtosis (mean over models, 95% CI)")
         ax.set_title(label, pad=3)
         ax.set_xlim(-0.05, max(0.95, float(x.max()) + 0.05))
-        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0.0, 0.93))
+        ax.legend(frameon=False, loc="best", fontsize=6.5)
     per_rate = int(models.groupby("dropout").size().min())
     density = float(results.instances["feature_probability"].iloc[0])
     header = (f"Kurtosis of the hidden activations against dropout: ReLU output model, n={spec.features}, m={m}, "

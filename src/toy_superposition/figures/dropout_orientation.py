@@ -16,16 +16,37 @@ vector ``u = W_k/‖W_k‖`` of its largest-norm feature (:mod:`..axis_alignment
   (``snapshots.safetensors``, written by the train stage together with the weights), which
   shows whether the orientation has settled by the end of training.
 
-The caption under the panels states each claim of the post and the measured value.
+The caption under the panels states each claim of the post and the measured value; the
+uniformity tests at r = 0 are also printed beside the alignment panel.
 
-Table (column ``row``): ``model`` rows (every model: ``u_x``, ``u_y``, ``theta``, ``folded``,
-``alignment`` = cos 4θ, ``feature_alignment``, ``largest_norm``, ``represented``, ``final_loss``),
-``rate`` rows (per rate: ``models``, ``mean``, ``ci_low``, ``ci_high``, ``regime``, ``z``,
-``p_uniform``, ``p_rayleigh``, ``p_kuiper``, and ``cos8_mean``, ``cos8_ci_*``: the mean of cos 8θ,
-+1 on the axes *and* the diagonals, which tells a rate whose models split between axes and
-diagonals (mean cos 4θ ≈ 0) from a uniform one), ``histogram`` rows (``bin_low``, ``bin_high``,
-``density``), ``step`` rows (per snapshot ``step`` and rate: ``mean``, ``ci_low``, ``ci_high``), a
-``transition`` row and ``claim`` rows (``claim``, ``measured``, ``holds``).
+Table columns (stable: the claims of :mod:`..claims` read them). Every row has ``row`` (its
+kind) and ``experiment``; a column a kind does not use is null.
+
+* ``model`` — one per trained model: ``instance``, ``restart``, ``dropout``,
+  ``feature_probability``, ``u_0``, ``u_1`` (the orientation u), ``theta`` (atan2 angle of u,
+  radians), ``folded`` (angle to the nearest axis, degrees in [0, 45]), ``alignment``
+  (cos 4θ), ``feature_alignment`` (mean a_2 over features with ‖W_i‖ > 0.5),
+  ``largest_norm``, ``represented`` (features with ‖W_i‖ > 0.5), ``final_loss``.
+* ``rate`` — one per dropout rate: ``dropout``, ``models``, ``mean`` / ``ci_low`` /
+  ``ci_high`` (mean cos 4θ and its 95% percentile-bootstrap interval), ``regime`` ("avoids
+  axes" / "axis-aligned" / "no preference": interval below / above / around 0), ``z`` and
+  ``p_uniform`` (alignment z-test of mean 0), ``p_rayleigh`` (Rayleigh test of 4θ),
+  ``p_kuiper`` (Kuiper test), ``cos8_mean`` / ``cos8_ci_low`` / ``cos8_ci_high`` (mean cos 8θ:
+  +1 on the axes *and* the diagonals, which tells a rate whose models split between axes and
+  diagonals, mean cos 4θ ≈ 0, from a uniform one). ``dropout-orientation-dense`` appends the
+  rate rows of the sparse comparison experiment (their ``experiment`` names it).
+* ``histogram`` — per rate and bin of the folded angle: ``dropout``, ``bin_low``,
+  ``bin_high`` (degrees), ``density`` (1 = uniform).
+* ``step`` — per weight snapshot and rate: ``step``, ``dropout``, ``mean``, ``ci_low``,
+  ``ci_high`` (as in ``rate`` rows).
+* ``transition`` — one row: ``mean`` / ``ci_low`` / ``ci_high`` (the onset rate r* of
+  :func:`..dropout_regimes.transition_rate` and its bootstrap interval; NaN when the mean
+  never turns positive), ``defined`` (fraction of resamples with a crossing).
+* ``claim`` — ``claim``, ``measured`` (the numbers, with intervals), ``holds`` (yes / partly /
+  unclear / no). Claims, in this order, by their fixed leading words: "no dropout:
+  orientation uniform", "low dropout (0 < r < 0.5): avoids the axes", "dropout above 50%:
+  aligned with the axes", "transition to alignment at about 50%", and for the dense figure
+  "effect weaker than with sparse features (1−S = …)".
 """
 
 from __future__ import annotations
@@ -54,6 +75,22 @@ RATE_NORM = Normalize(vmin=0.0, vmax=0.9)
 REGIME_COLOURS = {dr.AVOIDS: "#2166ac", dr.ALIGNED: "#b2182b", dr.NEUTRAL: "0.45"}
 #: Bins of the folded angle, degrees.
 FOLD_BINS = np.linspace(0.0, 45.0, 10)
+
+
+def marker_size(models_per_rate: int) -> float:
+    """Scatter marker area (pt²) for one ring: small dots for hundreds of models, larger for a handful."""
+    return float(np.clip(400.0 / max(models_per_rate, 1), 1.5, 10.0))
+
+
+def uniformity_text(rates: pd.DataFrame) -> str:
+    """The uniformity tests at dropout 0, one line each: "z-test of mean cos 4θ: p = …" etc.; "" without r = 0."""
+    zero = rates[rates["dropout"] == 0.0]
+    if not len(zero):
+        return ""
+    row = zero.iloc[0]
+    names = {"p_uniform": "z-test, mean cos 4θ = 0", "p_rayleigh": "Rayleigh (4θ)", "p_kuiper": "Kuiper"}
+    lines = [f"{label}: p = {row[column]:.2g}" for column, label in names.items() if column in row.index]
+    return f"uniformity at r = 0 (N = {int(row['models'])}):\n" + "\n".join(lines)
 
 
 def orientation_table(results: ExperimentResults) -> pd.DataFrame:
@@ -275,10 +312,16 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         ax.plot([-limit * math.cos(angle), limit * math.cos(angle)], [-limit * math.sin(angle), limit * math.sin(angle)],
                 color="0.88" if angle % (math.pi / 2) else "0.7", linewidth=0.6, zorder=0)
     cmap = RATE_CMAP
+    circle = np.linspace(0.0, 2 * math.pi, 257)
     for rate, group in models.groupby("dropout", sort=True):
         radius = 1.0 + rate
-        ax.scatter(group["u_0"] * radius, group["u_1"] * radius, s=2.0, color=cmap(RATE_NORM(rate)), linewidths=0,
-                   rasterized=False)
+        colour = cmap(RATE_NORM(rate))
+        ax.plot(radius * np.cos(circle), radius * np.sin(circle), color=colour, alpha=0.25, linewidth=0.5, zorder=1)
+        ax.scatter(group["u_0"] * radius, group["u_1"] * radius, s=marker_size(len(group)), color=colour,
+                   linewidths=0, zorder=2, rasterized=False)
+        ax.annotate(f"{rate:g}", (radius * math.cos(math.radians(67.5)), radius * math.sin(math.radians(67.5))),
+                    fontsize=5.5, color=colour, ha="center", va="center", zorder=3,
+                    bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.8))
     ax.set_xlim(-limit, limit)
     ax.set_ylim(-limit, limit)
     ax.set_aspect("equal")
@@ -324,6 +367,8 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                 capsize=1.5, zorder=2, **cos8)
     cos8_handle = matplotlib.lines.Line2D([], [], label=r"mean $\cos 8\theta$: axes or diagonals", **cos8)
     alignment_axes(ax, 2, r"mean $\cos 4\theta$  (95% bootstrap CI)", extra_handles=[cos8_handle])
+    ax.text(0.02, 0.93 if comparison is None else 0.80, uniformity_text(rates), transform=ax.transAxes,
+            fontsize=6.5, ha="left", va="top", color="0.25", linespacing=1.3)
     if comparison is not None:
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.95), frameon=False, fontsize=6.5)
     ax.set_title(r"axis alignment: mean $\cos 4\theta$ per rate", pad=3)

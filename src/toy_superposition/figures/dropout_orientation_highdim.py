@@ -12,8 +12,12 @@ coordinates of u.
   (1 on the axes, −2/m on the diagonals, 0 for a uniform direction; cos 4θ when m = 2) per
   rate with 95% bootstrap intervals, and the transition rate r*.
 
-Table: as ``dropout-orientation-2d`` (``row`` = model / rate / transition / claim), with
-``u_0``, ``u_1`` and ``alignment`` = a_m(u).
+Table columns: as ``dropout-orientation-2d`` (:mod:`.dropout_orientation`), with
+``alignment`` = a_m(u) and ``u_0``, ``u_1`` the first two of the m coordinates of u, and only
+the row kinds ``model`` (no ``theta``, ``folded``), ``rate`` (``dropout``, ``models``,
+``mean``, ``ci_low``, ``ci_high``, ``regime``, ``z``, ``p_uniform``: the exact-variance
+z-test is the uniformity test in m dimensions), ``transition`` and ``claim`` (the first four
+claims of the 2-D figure).
 """
 
 from __future__ import annotations

@@ -10,9 +10,19 @@ its D* = m/‖W‖²_F and D*_count (:mod:`..dropout_superposition`).
 The post: "dropout has a clear qualitative effect on the superposition learned ... generally,
 I think dropout inhibits superposition". The caption states the measured ΔD* verdicts.
 
-Table (``row``): ``matrix`` rows (``quantity`` = WtW with ``i``, ``j`` / bias with ``i``,
-``value``), ``panel`` rows (D*, D*_count per drawn model), ``effect`` rows (ΔD* per cell
-with its interval and verdict, every importance profile), ``claim`` rows.
+Table columns (every row: ``row``, ``experiment``; null where a kind has no such column):
+
+* ``matrix`` — entries of each drawn panel: ``instance``, ``dropout``, ``feature_probability``,
+  ``importance_decay``, ``quantity`` ("WtW" with ``i``, ``j``; "bias" with ``i`` and j = −1),
+  ``value``;
+* ``panel`` — one per drawn model: ``instance``, ``dropout``, ``feature_probability``,
+  ``importance_decay``, ``d_star``, ``d_star_count``, ``features_represented``;
+* ``effect`` — one per (importance profile, density, rate > 0), every profile, measure D*:
+  the columns of :func:`..dropout_superposition.dropout_effects` (``restarts``, ``baseline``
+  = mean D* at r = 0, ``value`` = mean D* at r, ``delta``, ``ci_low``, ``ci_high``,
+  ``verdict`` ∈ inhibits / promotes / unclear);
+* ``claim`` — ``claim`` ("dropout inhibits superposition (I_i = …^i, all densities)", "...
+  measured by D*_count (norm-free), I_i = …^i"), ``measured``, ``holds``.
 """
 
 from __future__ import annotations

@@ -10,10 +10,18 @@ represented features (‖W_i‖ > 0.5) of ``a_m(Ŵ_i)`` (1 on an axis, 0 for uni
 
 The post: "the axis alignment only seems to happen for high dropout rates of over ~50%".
 
-Table (``row``): ``weight`` rows (``instance``, ``dropout``, ``i`` feature, ``j`` hidden
-coordinate, ``value`` W_ij, ``order`` drawn row), ``model`` rows (every model's
-``feature_alignment``), ``rate`` rows (mean, interval, regime), a ``transition`` row and a
-``claim`` row.
+Table columns (every row: ``row``, ``experiment``; null where a kind has no such column):
+
+* ``weight`` — one per entry of each drawn model: ``instance``, ``dropout``, ``i`` (feature),
+  ``j`` (hidden coordinate), ``value`` (W_ij), ``order`` (the row it is drawn in);
+* ``model`` — every model: ``instance``, ``restart``, ``dropout``, ``feature_alignment``
+  (mean a_m(Ŵ_i) over its represented features), ``represented``, ``final_loss``;
+* ``rate`` — per rate: ``dropout``, ``models``, ``mean`` / ``ci_low`` / ``ci_high`` (mean
+  feature alignment, 95% bootstrap interval), ``regime`` (as in :mod:`.dropout_orientation`);
+* ``transition`` — ``mean`` / ``ci_low`` / ``ci_high`` (onset rate r* of the feature
+  alignment), ``defined``;
+* ``claim`` — ``claim`` ("axis alignment of W only above about 50% dropout"), ``measured``,
+  ``holds``.
 """
 
 from __future__ import annotations

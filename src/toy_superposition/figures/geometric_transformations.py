@@ -6,7 +6,7 @@ Top: the loss of each weight snapshot on one fixed evaluation batch against the 
 (log-log), split into regimes by ``loss_regimes.find_regimes`` (plateaus between steep
 drops), shaded and lettered A, B, C, …. Bottom: the 3-D feature configuration at the start
 of each regime and at the end of training — each feature an arrow from the origin, set 1
-in reds, set 2 in blues — rotated onto the final configuration (``alignment.align``; the
+in reds, set 2 in blues — rotated onto the final configuration (``alignment.rotate_onto``; the
 model is invariant under rotations of the hidden space) so the panels are comparable.
 Under each panel: the mean cosine within each set (1 = collapsed onto its principal
 component, 0 = orthogonal) and the number of antipodal pairs (``octahedron.set_geometry``).
@@ -77,7 +77,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     panels = [(f"{string.ascii_uppercase[r]}: start of regime {string.ascii_uppercase[r]}", int(row.start_step),
                snapshots["W"][int(row.start_index), instance].double()) for r, row in enumerate(regimes.itertuples())]
     panels.append(("end of training", spec.training.steps, results.W[instance]))
-    configurations = [(alignment.align(W, final), octahedron.set_geometry(W, set_size)) for _, _, W in panels]
+    configurations = [(alignment.rotate_onto(W, final), octahedron.set_geometry(W, set_size)) for _, _, W in panels]
 
     # restarts: does each end in the octahedron?
     instances = results.instances.sort_values("instance")

@@ -1,0 +1,88 @@
+"""Claims of "Superposition in a Privileged Basis": the ReLU hidden layer model's neurons go from
+monosemantic to polysemantic as features get sparser, and its features align with neurons
+where the linear model's do not.
+
+Evidence: the ``privileged-relu-hidden`` figure table (one row per density × neuron × feature of
+the selected models, with per-density counts of monosemantic and polysemantic neurons;
+definitions in :mod:`..neurons`) and the ``linear-vs-relu-hidden`` table (per model and
+density, the mean neuron purity ``max_i W_ik² / Σ_i W_ik²``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..config import PipelineConfig
+from .registry import ClaimResult, claim, insufficient
+from .statistics import proportion
+from .tables import figure_table
+
+SOURCE = "Superposition in a Privileged Basis"
+
+
+def _neuron_counts(config: PipelineConfig) -> pd.DataFrame:
+    """Per density of ``privileged-relu-hidden``: monosemantic and polysemantic neurons, densest first."""
+    table = figure_table(config, "privileged-relu-hidden")
+    columns = ["feature_probability", "monosemantic_neurons", "polysemantic_neurons"]
+    return table.drop_duplicates("feature_probability")[columns].sort_values("feature_probability", ascending=False)
+
+
+def _counts_text(counts: pd.DataFrame) -> str:
+    return "; ".join(f"1−S={c.feature_probability:g}: {c.monosemantic_neurons} mono, {c.polysemantic_neurons} poly"
+                     for c in counts.itertuples())
+
+
+@claim(
+    id="relu-hidden-neurons-become-polysemantic",
+    figure="privileged-relu-hidden",
+    source=SOURCE,
+    statement="As sparsity increases, the ReLU hidden layer model shifts from monosemantic to polysemantic neurons.",
+    quantity="polysemantic neurons of the selected model at the sparsest density minus at the densest",
+    threshold="> 0",
+)
+def _shift(config: PipelineConfig) -> ClaimResult:
+    counts = _neuron_counts(config)
+    if len(counts) < 2:
+        return insufficient("fewer than two densities")
+    value = float(counts["polysemantic_neurons"].iloc[-1] - counts["polysemantic_neurons"].iloc[0])
+    return ClaimResult(value, holds=value > 0, detail=_counts_text(counts))
+
+
+@claim(
+    id="relu-hidden-mono-and-poly-coexist",
+    figure="privileged-relu-hidden",
+    source=SOURCE,
+    statement="Monosemantic and polysemantic neurons can both exist in the same model.",
+    quantity="number of densities whose selected model has at least one monosemantic and one polysemantic neuron",
+    threshold="≥ 1",
+)
+def _coexist(config: PipelineConfig) -> ClaimResult:
+    counts = _neuron_counts(config)
+    both = (counts["monosemantic_neurons"] > 0) & (counts["polysemantic_neurons"] > 0)
+    return ClaimResult(float(both.sum()), holds=bool(both.any()), detail=_counts_text(counts))
+
+
+@claim(
+    id="relu-hidden-features-align-with-neurons",
+    figure="linear-vs-relu-hidden",
+    source=SOURCE,
+    statement="A privileged basis makes W directly interpretable: with a ReLU on the hidden layer features align "
+    "with neurons, while the linear model (no privileged basis) spreads them over neurons.",
+    quantity="fraction of densities at which the ReLU hidden model's mean neuron purity (max_i W_ik² / Σ_i W_ik²) "
+    "exceeds the linear model's (95% Wilson interval over densities)",
+    threshold="= 1 (every density)",
+)
+def _aligned(config: PipelineConfig) -> ClaimResult:
+    table = figure_table(config, "linear-vs-relu-hidden")
+    purity = table.drop_duplicates(["model", "feature_probability"]).pivot(
+        index="feature_probability", columns="model", values="mean_purity")
+    if not {"linear", "relu_hidden"} <= set(purity.columns):
+        return insufficient("needs a linear and a ReLU hidden model")
+    purity = purity.dropna()
+    if purity.empty:
+        return insufficient("no density with both models")
+    higher = purity["relu_hidden"] > purity["linear"]
+    value, low, high = proportion(int(higher.sum()), len(purity))
+    detail = "; ".join(f"1−S={p:g}: ReLU {r.relu_hidden:.2f} vs linear {r.linear:.2f}"
+                       for p, r in purity.sort_index(ascending=False).iterrows())
+    return ClaimResult(value, low, high, holds=bool(higher.all()), detail=detail)

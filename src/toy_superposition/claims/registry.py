@@ -1,0 +1,83 @@
+"""The claim registry: what a claim is, how it is registered and how the claims are evaluated.
+
+A :class:`Claim` names the figure whose data tests it, states the claim in words, says what
+quantity is measured and the threshold fixed *before* looking at results, and evaluates to a
+:class:`ClaimResult` (value, confidence interval where restarts or samples allow, holds or
+not). A claim that does not hold is reported as such; thresholds are never tuned to results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from ..config import PipelineConfig
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    value: float
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    holds: bool = False
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    figure: str
+    source: str  # where the claim is made: paper section or the dropout post
+    statement: str
+    quantity: str
+    threshold: str
+    evaluate: Callable[[PipelineConfig], ClaimResult]
+
+
+CLAIMS: dict[str, Claim] = {}
+
+
+def claim(id: str, figure: str, source: str, statement: str, quantity: str, threshold: str):
+    """Register the decorated function as the evaluation of a claim."""
+
+    def register(evaluate: Callable[[PipelineConfig], ClaimResult]) -> Callable[[PipelineConfig], ClaimResult]:
+        if id in CLAIMS:
+            raise ValueError(f"claim {id!r} registered twice")
+        CLAIMS[id] = Claim(id, figure, source, statement, quantity, threshold, evaluate)
+        return evaluate
+
+    return register
+
+
+def insufficient(detail: str) -> ClaimResult:
+    """The result of a claim whose data cannot decide it (too few models, nothing found):
+    NaN, does not hold, and why."""
+    return ClaimResult(math.nan, holds=False, detail=f"insufficient data: {detail}")
+
+
+def evaluate_claims(config: PipelineConfig) -> pd.DataFrame:
+    """Evaluate every claim whose figure this profile makes; one row per claim."""
+    rows = []
+    for item in CLAIMS.values():
+        if item.figure not in config.figures:
+            continue
+        result = item.evaluate(config)
+        rows.append(
+            {
+                "claim": item.id,
+                "figure": item.figure,
+                "source": item.source,
+                "statement": item.statement,
+                "quantity": item.quantity,
+                "value": float(result.value),
+                "ci_low": float(result.ci_low),
+                "ci_high": float(result.ci_high),
+                "threshold": item.threshold,
+                "holds": bool(result.holds),
+                "detail": result.detail,
+            }
+        )
+    return pd.DataFrame(rows)
