@@ -10,6 +10,8 @@ import pytest
 from claims_helpers import evaluate, temporary_config, write_figure
 
 from toy_superposition.bootstrap_ci import bootstrap_difference_ci
+from toy_superposition import dropout_regimes as dr
+from toy_superposition.bootstrap_ci import Interval
 from toy_superposition.dropout_regimes import effect_strength
 
 
@@ -22,9 +24,13 @@ def verdict(claim: str, holds: str) -> dict:
     return {"row": "claim", "claim": claim, "measured": f"measured for {claim}", "holds": holds}
 
 
-def rate_rows(experiment: str, means: dict[float, float], half_width: float = 0.05) -> list[dict]:
+def rate_rows(experiment: str, means: dict[float, float], half_width: float = 0.05,
+              too_few: tuple[float, ...] = ()) -> list[dict]:
+    """Rate rows as ``dropout_regimes.alignment_by_rate`` writes them (rates in ``too_few`` had 1 model)."""
     return [{"row": "rate", "experiment": experiment, "dropout": r, "mean": m, "ci_low": m - half_width,
-             "ci_high": m + half_width} for r, m in means.items()]
+             "ci_high": m + half_width, "models": 1 if r in too_few else 100,
+             "regime": dr.TOO_FEW if r in too_few else dr.regime(Interval(m, m - half_width, m + half_width), 100)}
+            for r, m in means.items()]
 
 
 ORIENTATION = {0.0: 0.01, 0.15: -0.2, 0.3: -0.1, 0.6: 0.3, 0.75: 0.5}
@@ -58,6 +64,14 @@ def test_highdim_and_weights_read_their_own_experiment(config):
     write_figure(config, "dropout-weights", rows + [verdict("axis alignment of W only above about 50% dropout", "no")])
     result = evaluate(config, "dropout-weights-align-only-above-half")
     assert not result.holds and result.value == pytest.approx(0.2)
+
+
+def test_a_rate_with_too_few_models_is_not_the_value_of_a_claim(config):
+    # at r = 0.9 a single model (the rest represent nothing) points off the axes
+    rows = rate_rows("dropout-highdim", {0.0: 0.0, 0.6: 0.5, 0.75: 0.2, 0.9: -0.17}, too_few=(0.9,))
+    write_figure(config, "dropout-weights", rows + [verdict("axis alignment of W only above about 50% dropout", "yes")])
+    result = evaluate(config, "dropout-weights-align-only-above-half")
+    assert result.holds and result.value == pytest.approx(0.2) and "value at r = 0.75" in result.detail
 
 
 def test_dense_effect_strength_is_recomputed_as_the_figure_does(config):

@@ -41,9 +41,13 @@ def test_phase_agreement_is_the_fraction_of_points(config, figure):
 def test_superposition_needs_sparsity(config):
     write_figure(config, "phase-2-in-1", phase_points([True] * 4, ["not learned", "dedicated"]))
     assert evaluate(config, "phase-2-in-1-superposition-needs-sparsity").holds
-    write_figure(config, "phase-2-in-1", phase_points([True] * 4, ["superposition", "dedicated"]))
+    write_figure(config, "phase-2-in-1", phase_points([False, True, True, True], ["superposition", "dedicated"]))
     result = evaluate(config, "phase-2-in-1-superposition-needs-sparsity")
     assert result.value == 0.5 and not result.holds
+    # in superposition where the theory ties (agree): no counterexample, but named
+    write_figure(config, "phase-2-in-1", phase_points([True] * 4, ["superposition", "dedicated"]))
+    result = evaluate(config, "phase-2-in-1-superposition-needs-sparsity")
+    assert result.value == 0.0 and result.holds and "theory ties there: r=0.1" in result.detail
 
 
 # --- the perturbed pentagon ---------------------------------------------------------------------

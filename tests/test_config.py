@@ -301,6 +301,9 @@ BAD = {
     "profile-training-bad-steps": (_set("profiles", "ci", "training", "steps", 0), "ci", ["profiles.ci.training.steps"]),
     "profile-without-results-dir": (_delete("profiles", "ci", "results_dir"), None, ["profiles.ci", "results_dir"]),
     "negative-seed": (_set("seed", -1), None, ["seed"]),
+    "unknown-optimizer": (_set("training", "optimizer", "adam"), None, ["training.optimizer", "adam"]),
+    "sgd-compiled": (_set(*E, "training", {"optimizer": "sgd", "compile": True}), None,
+                     ["experiments.intro-5-in-2.training.compile", "sgd"]),
 }
 
 

@@ -13,9 +13,33 @@ from toy_superposition.bootstrap_ci import Interval
 
 
 def test_regime_of_an_interval():
-    assert dr.regime(Interval(-0.3, -0.4, -0.1)) == dr.AVOIDS
-    assert dr.regime(Interval(0.3, 0.1, 0.4)) == dr.ALIGNED
-    assert dr.regime(Interval(0.0, -0.1, 0.1)) == dr.NEUTRAL
+    assert dr.regime(Interval(-0.3, -0.4, -0.1), models=100) == dr.AVOIDS
+    assert dr.regime(Interval(0.3, 0.1, 0.4), models=100) == dr.ALIGNED
+    assert dr.regime(Interval(0.0, -0.1, 0.1), models=100) == dr.NEUTRAL
+    # one model's zero-width "interval" below 0 decides nothing
+    assert dr.regime(Interval(-0.2, -0.2, -0.2), models=1) == dr.TOO_FEW
+    assert dr.regime(Interval(-0.2, -0.3, -0.1), models=dr.MIN_MODELS) == dr.AVOIDS
+
+
+def test_a_rate_with_too_few_defined_models_counts_neither_for_nor_against_a_claim():
+    # Aligned at 0.6 and 0.75; at 0.9 only one model has a defined alignment (the others
+    # represent no feature), and it happens to point off the axes.
+    rates, values = _synthetic({0.0: 0.0, 0.3: -0.3, 0.6: 0.5, 0.75: 0.4}, per_rate=200, seed=4)
+    rates = np.concatenate([rates, np.full(200, 0.9)])
+    values = np.concatenate([values, [-0.5], np.full(199, np.nan)])
+    summary = dr.alignment_by_rate(rates, values, m=2)
+    last = summary.iloc[-1]
+    assert last["regime"] == dr.TOO_FEW and last["models"] == 1
+    transition, _ = dr.transition_interval(rates, values, resamples=300)
+    claims = dr.regime_claims(summary, transition, uniform_p=0.5).set_index("claim")
+    above = claims.loc["dropout above 50%: aligned with the axes"]
+    assert above["holds"] == "yes" and "2 of 2 rates" in above["measured"]
+    assert "r=0.9: too few models (1)" in above["measured"]
+    row = dr.threshold_claim(summary, "W aligned above 50% only")
+    assert row["holds"] == "yes" and "2 of 2 rates above" in row["measured"]
+    # a rate where no model is defined at all is a row too, not an error
+    empty = dr.alignment_by_rate(np.array([0.0] * 20 + [0.9] * 3), np.r_[np.zeros(20), [np.nan] * 3], m=2)
+    assert empty["regime"].tolist()[-1] == dr.TOO_FEW and empty["models"].tolist()[-1] == 0
 
 
 def test_transition_rate_is_the_upward_crossing_below_the_peak():

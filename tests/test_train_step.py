@@ -3,7 +3,8 @@
 Tolerances:
 
 * gradients: float64, ``rtol=1e-9, atol=1e-12`` against ``torch.autograd`` through ``models.forward``;
-* AdamW: float32 against ``torch.optim.AdamW`` over 5 steps, ``rtol=1e-6, atol=1e-7``;
+* AdamW and SGD: float32 against ``torch.optim.AdamW`` / ``torch.optim.SGD`` over 5 steps,
+  ``rtol=1e-6, atol=1e-7`` (a whole SGD training run against autograd: ``rtol=1e-5, atol=1e-6``);
 * compiled step: float32 against the same graph run eagerly over 5 steps, ``rtol=1e-4, atol=1e-6``
   (Inductor reorders float sums and fuses multiply-adds, so bits differ).
 """
@@ -15,7 +16,7 @@ import torch
 
 from toy_superposition import compiled
 from toy_superposition.compiled import compiled_step
-from toy_superposition.config import MODEL_KINDS, ExperimentSpec, TrainingConfig, with_training
+from toy_superposition.config import MODEL_KINDS, ExperimentSpec, TrainingConfig, derive_seed, with_training
 from toy_superposition.distributions import FeatureDistribution, distribution_for
 from toy_superposition.models import forward, init_parameters, loss_per_instance, target_of
 from toy_superposition.train_step import (
@@ -28,6 +29,7 @@ from toy_superposition.train_step import (
     loss_and_grads,
     sample_batch,
     sample_dropout_scale,
+    sgd_update,
 )
 from toy_superposition.trainer import TrainingDiverged, train
 
@@ -123,6 +125,42 @@ def test_adamw_matches_torch_optimizer() -> None:
     for name, reference in zip(("W", "b"), theirs):
         torch.testing.assert_close(ours[name], reference.detach(), rtol=1e-6, atol=1e-7)
         torch.testing.assert_close(tensor_scalars[name], reference.detach(), rtol=1e-6, atol=1e-7)
+
+
+def test_sgd_matches_torch_optimizer() -> None:
+    torch.manual_seed(0)
+    params = {"W": torch.randn(3, 5, 2), "b": torch.randn(3, 5)}
+    ours = {name: value.clone() for name, value in params.items()}
+    theirs = [torch.nn.Parameter(params["W"].clone()), torch.nn.Parameter(params["b"].clone())]
+    optimizer = torch.optim.SGD(theirs, lr=0.05, weight_decay=0.01)
+    for _ in range(5):
+        grads = {"W": torch.randn(3, 5, 2), "b": torch.randn(3, 5)}
+        theirs[0].grad, theirs[1].grad = grads["W"].clone(), grads["b"].clone()
+        optimizer.step()
+        sgd_update(ours, grads, 0.05, 0.01)
+    for name, reference in zip(("W", "b"), theirs):
+        torch.testing.assert_close(ours[name], reference.detach(), rtol=1e-6, atol=1e-7)
+
+
+def test_sgd_is_rotation_equivariant_and_adamw_is_not() -> None:
+    """The reason SGD is the control: rotating W's hidden space and its gradient commutes with
+    an SGD step, not with an AdamW step (its normaliser is per coordinate)."""
+    torch.manual_seed(1)
+    W, grad = torch.randn(1, 5, 2, dtype=torch.float64), torch.randn(1, 5, 2, dtype=torch.float64)
+    angle = torch.tensor(0.3, dtype=torch.float64)
+    R = torch.stack([torch.stack([angle.cos(), -angle.sin()]), torch.stack([angle.sin(), angle.cos()])])
+
+    def stepped(optimizer: str, rotate: bool) -> torch.Tensor:
+        w, g = (W @ R, grad @ R) if rotate else (W.clone(), grad)
+        params = {"W": w}
+        if optimizer == "sgd":
+            sgd_update(params, {"W": g}, 0.1, 0.01)
+        else:
+            adamw_update(params, {"W": g}, AdamWState.zeros_like(params), 0.1, 0.01)
+        return params["W"]
+
+    torch.testing.assert_close(stepped("sgd", rotate=True), stepped("sgd", rotate=False) @ R)
+    assert not torch.allclose(stepped("adamw", rotate=True), stepped("adamw", rotate=False) @ R, atol=1e-3)
 
 
 @pytest.mark.parametrize("key", [None, 12345], ids=["torch.rand", "counter"])
@@ -241,6 +279,25 @@ def test_short_training_run_reduces_the_loss(model: str) -> None:
     curve = result.loss_curve.groupby("step")["loss"].mean()
     assert curve.iloc[-1] < 0.8 * curve.iloc[0], curve
     assert torch.isfinite(result.params["b"]).all()
+
+
+def test_sgd_training_takes_the_reference_steps() -> None:
+    """optimizer: sgd trains eagerly, and its weights are those of autograd + torch.optim.SGD
+    on the same batches (the trainer's sampler, replayed from its data seed)."""
+    spec = with_training(make_spec("relu_output", steps=5, learning_rate=0.1), optimizer="sgd", compile="auto")
+    result = train(spec, progress=False)
+    params = {k: torch.nn.Parameter(v.clone()) for k, v in init_parameters(spec).items()}
+    optimizer = torch.optim.SGD(params.values(), lr=0.1, weight_decay=spec.training.weight_decay)
+    dist = distribution_for(spec)
+    torch.manual_seed(derive_seed(spec.seed, "data"))
+    for _ in range(spec.training.steps):
+        x = sample_batch(dist, spec.training.batch_size).transpose(1, 2)  # (I, B, n)
+        output, _ = forward(spec.model, params, x)
+        optimizer.zero_grad()
+        loss_per_instance(output, x, dist.importance).sum().backward()
+        optimizer.step()
+    for name, reference in params.items():
+        torch.testing.assert_close(result.params[name], reference.detach(), rtol=1e-5, atol=1e-6)
 
 
 def test_training_is_deterministic() -> None:

@@ -55,6 +55,9 @@ class TrainingConfig:
     batch_size: int = 1024
     learning_rate: float = 1e-3
     weight_decay: float = 1e-2  # torch.optim.AdamW's default
+    # AdamW is the paper's; plain SGD is a control: its update is rotation-equivariant, Adam's
+    # per-coordinate normaliser is not (see dropout_regimes)
+    optimizer: Literal["adamw", "sgd"] = "adamw"
     lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
     log_every: int = 50
     eval_batches: int = 16
@@ -256,6 +259,9 @@ def _check_ranges(spec: ExperimentSpec) -> None:
         raise ConfigError(f"{key}.set_size: {spec.set_size} does not divide features={spec.features}")
     if spec.model == "absolute_value" and spec.distribution != "independent":
         raise ConfigError(f"{key}.distribution: the absolute-value model takes independent signed features")
+    if spec.training.optimizer != "adamw" and spec.training.compile is True:
+        raise ConfigError(f"{key}.training.compile: the compiled step fuses AdamW; optimizer "
+                          f"{spec.training.optimizer!r} trains eagerly (set compile: auto or false)")
     for step in spec.training.snapshot_steps:
         if not 0 <= step <= spec.training.steps:
             raise ConfigError(f"{key}.training.snapshot_steps: {step} is outside [0, {spec.training.steps}]")

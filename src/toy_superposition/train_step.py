@@ -34,9 +34,10 @@ and the gradients of ``L`` (summed over instances, so each instance gets its own
 
 The two (n, m) products are computed transposed, as (m, B) @ (B, n), which suits MKL.
 
-AdamW follows ``torch.optim.AdamW`` exactly (decoupled weight decay, bias-corrected moments).
-``tests/test_train_step.py`` checks the gradients against autograd and the update against
-torch's optimizer.
+AdamW follows ``torch.optim.AdamW`` exactly (decoupled weight decay, bias-corrected moments);
+:func:`sgd_update`, the control optimiser, follows ``torch.optim.SGD`` (no momentum).
+``tests/test_train_step.py`` checks the gradients against autograd and the updates against
+torch's optimizers.
 
 Random numbers come from torch's global generator (``torch.rand``), or — in the compiled
 step, where ``torch.rand`` would be the largest cost — from a counter-based generator
@@ -328,3 +329,15 @@ def adamw_update(
             param, grads[name], state.exp_avg[name], state.exp_avg_sq[name],
             lr, step_size, bias_correction2_sqrt, weight_decay, betas, eps,
         )  # fmt: skip
+
+
+def sgd_update(params: dict[str, Tensor], grads: dict[str, Tensor], lr: float, weight_decay: float) -> None:
+    """In-place plain SGD step, ``torch.optim.SGD``'s arithmetic (no momentum)::
+
+        θ ← θ − lr (g + λ θ)
+
+    Unlike Adam's, this update commutes with rotations of the hidden space (g → R g, θ → R θ),
+    which makes it the control for how much of a learned orientation is the optimiser's.
+    """
+    for name, param in params.items():
+        param.add_(grads[name] + weight_decay * param, alpha=-lr)

@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 from .config import ExperimentSpec, TrainingConfig, derive_seed
 from .distributions import FeatureDistribution, distribution_for, sample_features
 from .models import forward, init_parameters, loss_per_instance, target_of
-from .train_step import AdamWState, adamw_update, sample_loss_and_grads
+from .train_step import AdamWState, adamw_update, sample_loss_and_grads, sgd_update
 
 
 class TrainingDiverged(RuntimeError):
@@ -81,7 +81,9 @@ def keep_freed_memory() -> bool:
 
 
 def should_compile(training: TrainingConfig, device: torch.device) -> bool:
-    """``compile: auto`` compiles long runs, where the one-off compile time pays for itself."""
+    """``compile: auto`` compiles long AdamW runs, where the one-off compile time pays for itself."""
+    if training.optimizer != "adamw":  # the compiled graph fuses AdamW's update
+        return False
     if training.compile == "auto":
         return training.steps >= 2000
     return bool(training.compile)
@@ -131,7 +133,10 @@ def train(
 
     def step_fn(lr: float) -> Tensor:
         loss, grads = sample_loss_and_grads(spec.model, params, dist, training.batch_size, dropout, l1)
-        adamw_update(params, grads, state, lr, training.weight_decay)
+        if training.optimizer == "sgd":
+            sgd_update(params, grads, lr, training.weight_decay)
+        else:
+            adamw_update(params, grads, state, lr, training.weight_decay)
         return loss
 
     if should_compile(training, device):

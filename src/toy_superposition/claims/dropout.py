@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..bootstrap_ci import bootstrap_difference_ci
 from ..config import PipelineConfig
-from ..dropout_regimes import HALF, effect_strength
+from ..dropout_regimes import HALF, TOO_FEW, effect_strength
 from ..dropout_superposition import INHIBITS, LOW_SPARSITY, PROMOTES
 from .registry import ClaimResult, claim, insufficient
 from .statistics import proportion
@@ -71,7 +71,7 @@ def rate_extreme(config: PipelineConfig, figure: str, prefix: str, part: Callabl
     (the largest mean where the claim is "below 0", the smallest where it is "above 0")."""
     table, rates = _rates(config, figure)
     verdict = figure_verdict(table, starts(prefix))
-    chosen = rates[part(rates["dropout"])]
+    chosen = rates[part(rates["dropout"]) & (rates["regime"] != TOO_FEW)]
     if verdict is None or chosen.empty:
         return insufficient(f"{figure} has no dropout rate (or no verdict) for this claim")
     row = chosen.loc[chosen["mean"].idxmax() if largest else chosen["mean"].idxmin()]

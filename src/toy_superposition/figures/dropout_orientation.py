@@ -72,7 +72,7 @@ RATE_CMAP = matplotlib.colors.LinearSegmentedColormap.from_list(
     "rate", matplotlib.colormaps["plasma"](np.linspace(0.0, 0.85, 256)))
 RATE_NORM = Normalize(vmin=0.0, vmax=0.9)
 #: Colours of the regimes in the statistics panels.
-REGIME_COLOURS = {dr.AVOIDS: "#2166ac", dr.ALIGNED: "#b2182b", dr.NEUTRAL: "0.45"}
+REGIME_COLOURS = {dr.AVOIDS: "#2166ac", dr.ALIGNED: "#b2182b", dr.NEUTRAL: "0.45", dr.TOO_FEW: "0.8"}
 #: Bins of the folded angle, degrees.
 FOLD_BINS = np.linspace(0.0, 45.0, 10)
 
@@ -298,7 +298,8 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     concentrated = rates[rates["cos8_ci_low"] > 0]["dropout"].tolist()
     note = ("Also measured: models concentrated on the axes or the diagonals (mean cos 8θ, 95% CI above 0) at r = "
             + (", ".join(f"{r:g}" for r in concentrated) or "none") + "; per-rate Rayleigh (4θ) and Kuiper p-values "
-            "in the table.")
+            "in the table. At r = 0 the loss is rotation invariant but AdamW's per-coordinate normaliser is not "
+            "(plain SGD, training.optimizer: sgd, leaves u uniform by symmetry).")
     lines = wrap_caption(caption_lines(claims) + [note], width - 0.6)
     caption_height = 0.3 + 0.16 * len(lines)
     height = 0.6 + panel + 0.55 + caption_height

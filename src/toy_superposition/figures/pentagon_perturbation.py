@@ -54,7 +54,7 @@ def _reference(n: int) -> np.ndarray:
 
 
 def _value(value: float, spec: str = ".3g") -> str:
-    return format(value, spec) if np.isfinite(value) else "none"
+    return format(value, spec) if np.isfinite(value) else "— (none found)"
 
 
 def _log_axis(ax) -> None:
