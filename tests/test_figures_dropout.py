@@ -187,8 +187,8 @@ def test_uniformity_text_names_every_test_at_rate_zero():
     rates = pd.DataFrame({"dropout": [0.0, 0.5], "models": [500, 500], "p_uniform": [0.4312, 0.0],
                           "p_rayleigh": [0.05, 0.0], "p_kuiper": [0.9, 0.0]})
     text = uniformity_text(rates)
-    assert text.splitlines() == ["uniformity at r = 0 (N = 500):", "z-test, mean cos 4θ = 0: p = 0.43",
-                                 "Rayleigh (4θ): p = 0.05", "Kuiper: p = 0.9"]
+    assert text == ("Uniformity at r = 0 (N = 500): z-test, mean cos 4θ = 0: p = 0.43; Rayleigh (4θ): p = 0.05; "
+                    "Kuiper: p = 0.9.")
     # m ≥ 3 tables have only the z-test; without rate 0 there is nothing to say
     assert uniformity_text(rates.drop(columns=["p_rayleigh", "p_kuiper"])).count("p =") == 1
     assert uniformity_text(rates[rates["dropout"] > 0]) == ""

@@ -17,7 +17,7 @@ vector ``u = W_k/‖W_k‖`` of its largest-norm feature (:mod:`..axis_alignment
   shows whether the orientation has settled by the end of training.
 
 The caption under the panels states each claim of the post and the measured value; the
-uniformity tests at r = 0 are also printed beside the alignment panel.
+uniformity tests at r = 0 are also printed in the caption.
 
 Table columns (stable: the claims of :mod:`..claims` read them). Every row has ``row`` (its
 kind) and ``experiment``; a column a kind does not use is null.
@@ -72,7 +72,7 @@ RATE_CMAP = matplotlib.colors.LinearSegmentedColormap.from_list(
     "rate", matplotlib.colormaps["plasma"](np.linspace(0.0, 0.85, 256)))
 RATE_NORM = Normalize(vmin=0.0, vmax=0.9)
 #: Colours of the regimes in the statistics panels.
-REGIME_COLOURS = {dr.AVOIDS: "#2166ac", dr.ALIGNED: "#b2182b", dr.NEUTRAL: "0.45", dr.TOO_FEW: "0.8"}
+REGIME_COLOURS = {dr.AVOIDS: "#2166ac", dr.ALIGNED: "#b2182b", dr.NEUTRAL: "0.45"}
 #: Bins of the folded angle, degrees.
 FOLD_BINS = np.linspace(0.0, 45.0, 10)
 
@@ -83,14 +83,15 @@ def marker_size(models_per_rate: int) -> float:
 
 
 def uniformity_text(rates: pd.DataFrame) -> str:
-    """The uniformity tests at dropout 0, one line each: "z-test of mean cos 4θ: p = …" etc.; "" without r = 0."""
+    """The uniformity tests at dropout 0 in one sentence: "Uniformity at r = 0 (N = …): z-test,
+    mean cos 4θ = 0: p = …; …"; "" without r = 0."""
     zero = rates[rates["dropout"] == 0.0]
     if not len(zero):
         return ""
     row = zero.iloc[0]
     names = {"p_uniform": "z-test, mean cos 4θ = 0", "p_rayleigh": "Rayleigh (4θ)", "p_kuiper": "Kuiper"}
-    lines = [f"{label}: p = {row[column]:.2g}" for column, label in names.items() if column in row.index]
-    return f"uniformity at r = 0 (N = {int(row['models'])}):\n" + "\n".join(lines)
+    tests = [f"{label}: p = {row[column]:.2g}" for column, label in names.items() if column in row.index]
+    return f"Uniformity at r = 0 (N = {int(row['models'])}): " + "; ".join(tests) + "."
 
 
 def orientation_table(results: ExperimentResults) -> pd.DataFrame:
@@ -197,7 +198,9 @@ def _check(results: ExperimentResults, figure: FigureSpec) -> None:
 
 def draw_alignment(ax, rates: pd.DataFrame, transition: dr.Interval | None, label: str | None = None,
                    faded: bool = False, m: int = 2) -> None:
-    """Mean alignment per rate with its interval; markers coloured by regime."""
+    """Mean alignment per rate with its interval; markers coloured by regime. Rates with too
+    few models to decide a regime are left out (the caption names them)."""
+    rates = rates[rates["regime"] != dr.TOO_FEW]
     x, y = rates["dropout"].to_numpy(), rates["mean"].to_numpy()
     low, high = rates["ci_low"].to_numpy(), rates["ci_high"].to_numpy()
     if faded:
@@ -296,7 +299,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
 
     width, panel = 15.3, 3.9
     concentrated = rates[rates["cos8_ci_low"] > 0]["dropout"].tolist()
-    note = ("Also measured: models concentrated on the axes or the diagonals (mean cos 8θ, 95% CI above 0) at r = "
+    note = (uniformity_text(rates) + " Also measured: models concentrated on the axes or the diagonals (mean cos 8θ, 95% CI above 0) at r = "
             + (", ".join(f"{r:g}" for r in concentrated) or "none") + "; per-rate Rayleigh (4θ) and Kuiper p-values "
             "in the table. At r = 0 the loss is rotation invariant but AdamW's per-coordinate normaliser is not "
             "(plain SGD, training.optimizer: sgd, leaves u uniform by symmetry).")
@@ -368,8 +371,6 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                 capsize=1.5, zorder=2, **cos8)
     cos8_handle = matplotlib.lines.Line2D([], [], label=r"mean $\cos 8\theta$: axes or diagonals", **cos8)
     alignment_axes(ax, 2, r"mean $\cos 4\theta$  (95% bootstrap CI)", extra_handles=[cos8_handle])
-    ax.text(0.02, 0.93 if comparison is None else 0.80, uniformity_text(rates), transform=ax.transAxes,
-            fontsize=6.5, ha="left", va="top", color="0.25", linespacing=1.3)
     if comparison is not None:
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.95), frameon=False, fontsize=6.5)
     ax.set_title(r"axis alignment: mean $\cos 4\theta$ per rate", pad=3)
