@@ -4,6 +4,7 @@ runs end to end through Snakemake and DVC, reproducibly."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -181,6 +182,12 @@ def test_dvc_repro_gives_the_same_bytes_and_round_trips_the_remote(ci_run):
     assert "didn't change" in again or "up to date" in again.lower()
     metrics = run([dvc, "metrics", "show", "--json"], cwd=checkout).stdout
     assert "dimensions_per_feature" in metrics and "claims" in metrics
+    plots = json.loads(run([dvc, "plots", "show", "--json"], cwd=checkout).stdout)
+    ours = [name for name in plots["data"] if name.startswith(f"{CI_DVC_YAML}::")]
+    assert len(ours) == 2, plots["data"].keys()
+    assert not [e for e in plots["errors"] if e["name"] in ours], plots["errors"]
+    for name in ours:  # every plot of the ci pipeline draws rows of its CSV export
+        assert plots["data"][name] and plots["data"][name][0]["content"]["data"]["values"], name
 
     run([dvc, "push", CI_DVC_YAML], cwd=checkout)
     shutil.rmtree(results)

@@ -57,13 +57,14 @@ def render(config_path: Path, profile: str, default_profile: str) -> str:
         document["stages"][stage.name] = entry
     from .report import report_paths
 
-    plots = report_paths(pipeline)
+    # Top-level plot paths are relative to the dvc.yaml (stage paths are relative to wdir).
+    plots = {key: Path(os.path.normpath(Path(wdir) / path)).as_posix() for key, path in report_paths(pipeline).items()}
     document["plots"] = [
         {
             "dims-per-feature": {
                 "template": "linear",
                 "x": "inverse_density",
-                "y": {plots["dims_per_feature_csv"].as_posix(): "d_star"},
+                "y": {plots["dims_per_feature_csv"]: "d_star"},
                 "title": "Dimensions per feature D* against 1/(1-S) (experiment uniform-400-in-30)",
                 "x_label": "1/(1-S)",
                 "y_label": "D*",
@@ -73,7 +74,7 @@ def render(config_path: Path, profile: str, default_profile: str) -> str:
             "loss-curves": {
                 "template": "linear",
                 "x": "step",
-                "y": {plots["loss_curves_csv"].as_posix(): "loss"},
+                "y": {plots["loss_curves_csv"]: "loss"},
                 "title": "Training loss (mean over selected restarts) per experiment",
                 "x_label": "step",
                 "y_label": "loss",
