@@ -12,7 +12,6 @@ from toy_superposition import adversarial
 from toy_superposition.models import forward
 
 
-
 @pytest.fixture(autouse=True)
 def double_precision():
     """Exact comparisons need float64; restore the default afterwards for the other test modules."""

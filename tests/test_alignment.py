@@ -10,8 +10,14 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toy_superposition.alignment import (align, procrustes, procrustes_rotation, regular_polygon, relabellings,
-                                         rotate_onto)
+from toy_superposition.alignment import (
+    align,
+    procrustes,
+    procrustes_rotation,
+    regular_polygon,
+    relabellings,
+    rotate_onto,
+)
 
 
 def rotation(theta: float) -> np.ndarray:

@@ -233,7 +233,7 @@ def test_paths_follow_the_layout(tmp_path):
 # --------------------------------------------------------------------------- stages
 
 
-def tiny_config(results_dir) -> "object":
+def tiny_config(results_dir) -> object:
     """The ci profile with intro-5-in-2 cut to a few hundred instance-steps, results in ``results_dir``."""
     config = load_config(profile="ci")
     spec = with_training(

@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from claims_helpers import evaluate, temporary_config, write_figure
 
-from toy_superposition.bootstrap_ci import bootstrap_difference_ci
 from toy_superposition import dropout_regimes as dr
-from toy_superposition.bootstrap_ci import Interval
+from toy_superposition.bootstrap_ci import Interval, bootstrap_difference_ci
 from toy_superposition.dropout_regimes import effect_strength
 
 

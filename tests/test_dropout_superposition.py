@@ -47,7 +47,7 @@ def _synthetic(delta_by_cell: dict[tuple[float, float], float], restarts: int = 
     rows = []
     for (decay, probability), delta in delta_by_cell.items():
         for rate, shift in ((0.0, 0.0), (0.5, delta)):
-            for restart in range(restarts):
+            for _ in range(restarts):
                 rows.append({"importance_decay": decay, "feature_probability": probability, "dropout": rate,
                              "d_star": 1.0 + shift + rng.normal(scale=0.01)})
     return pd.DataFrame(rows)

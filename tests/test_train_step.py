@@ -21,8 +21,8 @@ from toy_superposition.distributions import FeatureDistribution, distribution_fo
 from toy_superposition.models import forward, init_parameters, loss_per_instance, target_of
 from toy_superposition.train_step import (
     AdamWState,
-    adamw_update,
     adamw_scalars,
+    adamw_update,
     adamw_update_param,
     counter_uniform,
     forward_backward,

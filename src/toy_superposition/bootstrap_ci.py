@@ -10,8 +10,8 @@ Shapes: ``values`` (N,); resample index matrix (R, N); the statistic of every re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

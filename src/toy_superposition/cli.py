@@ -75,9 +75,8 @@ def _run(args: argparse.Namespace) -> int:
         run_benchmark(steps=args.steps, device=args.device, output=args.output)
         return 0
     if args.command == "dvc-yaml":
-        from .dvc_pipeline import write_dvc_yaml
-
         from .config import default_config_path
+        from .dvc_pipeline import write_dvc_yaml
 
         return write_dvc_yaml(args.config or default_config_path(), check=args.check)
 

@@ -19,7 +19,7 @@ See docs/benchmark.md for what each piece buys and the compile time.
 from __future__ import annotations
 
 import types
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import Tensor

@@ -54,7 +54,7 @@ class FeatureDistribution:
     def n_features(self) -> int:
         return self.probability.shape[1]
 
-    def to(self, device: torch.device | str) -> "FeatureDistribution":
+    def to(self, device: torch.device | str) -> FeatureDistribution:
         return FeatureDistribution(
             self.probability.to(device), self.importance.to(device), self.kind, self.set_size, self.signed
         )

@@ -146,7 +146,7 @@ def phase_table(
     extra_index = extra if extra >= 0 else p.shape[1] + extra
 
     rows = []
-    for k, (setting, instance) in enumerate(first.items()):
+    for k, setting in enumerate(first.index):
         kept = models[(models["setting"] == setting) & models["kept"]]
         phase = _majority(kept["extra_phase"], kept["final_loss"])
         every = models[models["setting"] == setting]

@@ -265,7 +265,7 @@ class AdamWState:
     step: int = 0
 
     @classmethod
-    def zeros_like(cls, params: dict[str, Tensor]) -> "AdamWState":
+    def zeros_like(cls, params: dict[str, Tensor]) -> AdamWState:
         return cls(
             {k: _zeros_in_gradient_layout(k, v) for k, v in params.items()},
             {k: _zeros_in_gradient_layout(k, v) for k, v in params.items()},

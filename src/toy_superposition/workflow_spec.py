@@ -176,7 +176,7 @@ def stages(pipeline: PipelineConfig, config_path: Path = DEFAULT_CONFIG) -> list
     config_file = "config/config.yaml" if _is_default_config(config_path) else _relative(config_path)
     profile_params = [f"profiles.{pipeline.profile}", "training", "seed"]
     result: list[Stage] = []
-    for name, spec in pipeline.experiments.items():
+    for name in pipeline.experiments:
         paths = experiment_paths(pipeline, name)
         params = [*profile_params, f"experiments.{name}"]
         result.append(

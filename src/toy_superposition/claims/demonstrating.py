@@ -11,6 +11,7 @@ from .registry import ClaimResult, claim
 from .statistics import wilson_interval
 from .tables import selected_features
 
+
 @claim(
     id="intro-sparsity-adds-features",
     figure="intro-5-in-2",

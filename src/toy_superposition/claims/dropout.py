@@ -14,7 +14,7 @@ Orientation: the alignment ``a`` of a model's largest feature direction (cos 4θ
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

@@ -9,8 +9,8 @@ not). A claim that does not hold is reported as such; thresholds are never tuned
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 

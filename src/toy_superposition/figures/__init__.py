@@ -52,17 +52,16 @@ imports), where its analyses live.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
-from typing import Callable
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from ..config import ConfigError, FigureSpec, PipelineConfig
 from . import (
-    absval_100_in_40,
     absval_3_in_6,
+    absval_100_in_40,
     adversarial,
     asymmetric_motif,
     basic_superposition,

@@ -31,7 +31,7 @@ from .common import density_label, importance_label, new_figure
 DEPENDS_ON = (absolute_value, neurons, neuron_plots)
 
 
-def model_table(W1: "np.ndarray", W2: "np.ndarray", b: "np.ndarray") -> pd.DataFrame:
+def model_table(W1: np.ndarray, W2: np.ndarray, b: np.ndarray) -> pd.DataFrame:
     """One row per (feature, neuron) of one model: ``W1`` (n, m), ``W2`` (m, n), ``b`` (n,) tensors."""
     import torch
 

@@ -10,10 +10,10 @@ hash salt, so rerunning a figure on the same inputs rewrites identical bytes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import matplotlib
 import numpy as np

@@ -133,7 +133,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     limit = max(1.2, float(np.hypot(table["x"], table["y"]).max()) * 1.08)
     for r, (results, part) in enumerate(zip(experiments, tables)):
         ordered = part.sort_values("feature_probability", ascending=False)
-        for c, (instance, solution) in enumerate(ordered.groupby("instance", sort=False)):
+        for c, (_instance, solution) in enumerate(ordered.groupby("instance", sort=False)):
             ax = fig.add_subplot(grid[r, c])
             draw_solution(ax, solution[["x", "y"]].to_numpy(), solution["set"].to_numpy(),
                           solution["member"].to_numpy(), limit)

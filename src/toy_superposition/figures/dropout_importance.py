@@ -60,8 +60,8 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                                               f"sparse (1−S < {ds.LOW_SPARSITY:g})", dense_only=False))
             claims.append(ds.exception_claim(effects, decay, f"exception: not inhibited with {label} at low sparsity "
                                              f"(1−S ≥ {ds.LOW_SPARSITY:g})"))
-            claims.append(ds.exception_claim(counted, decay, f"the same exception measured with the norm-free "
-                                             f"D*_count (ΔD*_count)"))
+            claims.append(ds.exception_claim(counted, decay, "the same exception measured with the norm-free "
+                                             "D*_count (ΔD*_count)"))
     claims.append(ds.inhibition_claim(counted, 1.0, "D*_count: dropout inhibits superposition, I = 1, all densities"))
     claims = pd.DataFrame(claims)
     effects = pd.concat([effects.assign(measure="d_star"), counted.assign(measure="d_star_count")],

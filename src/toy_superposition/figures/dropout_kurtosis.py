@@ -34,7 +34,6 @@ Table columns (every row: ``row``, ``experiment``; null where a kind has no such
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 

@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import dropout_regimes as dr
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
 from .common import importance_label, load_results, new_figure

@@ -28,7 +28,6 @@ from __future__ import annotations
 import string
 
 import mpl_toolkits.mplot3d  # noqa: F401  (registers the "3d" projection)
-
 import numpy as np
 import pandas as pd
 import torch

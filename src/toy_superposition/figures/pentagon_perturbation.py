@@ -189,16 +189,16 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     # 2. loss of every restart by geometry; 3. the extra feature's norm
     wide = envelopes(per_restart, "extra_probability", "final_loss", "geometry")
     geometries = list(per_restart["geometry"].value_counts().index)
-    for geometry in sorted(geometries, key=lambda g: (g not in GEOMETRY_STYLE, g)):
-        colour, marker = GEOMETRY_STYLE.get(geometry, OTHER_STYLE)
-        rows = per_restart[per_restart["geometry"] == geometry]
-        label = geometry if geometry in GEOMETRY_STYLE else f"{geometry} (other)"
+    for shape in sorted(geometries, key=lambda g: (g not in GEOMETRY_STYLE, g)):
+        colour, marker = GEOMETRY_STYLE.get(shape, OTHER_STYLE)
+        rows = per_restart[per_restart["geometry"] == shape]
+        label = shape if shape in GEOMETRY_STYLE else f"{shape} (other)"
         ax_loss.plot(rows["extra_probability"], rows["final_loss"], marker, color=colour, markersize=2.6,
                      alpha=0.55, linestyle="none", label=label, markeredgewidth=0.6 if marker == "x" else 0)
         ax_norm.plot(rows["extra_probability"], rows["extra_norm"], marker, color=colour, markersize=2.6,
                      alpha=0.55, linestyle="none", markeredgewidth=0.6 if marker == "x" else 0)
-        if geometry in GEOMETRY_STYLE:
-            ax_loss.plot(wide.index, wide[geometry], "-", color=colour, linewidth=1.2)
+        if shape in GEOMETRY_STYLE:
+            ax_loss.plot(wide.index, wide[shape], "-", color=colour, linewidth=1.2)
     for ax in (ax_loss, ax_norm):
         _log_axis(ax)
         if np.isfinite(crossing):

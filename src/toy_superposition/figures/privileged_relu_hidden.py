@@ -30,8 +30,8 @@ from matplotlib.figure import Figure
 
 from .. import neurons
 from ..config import FigureSpec, PipelineConfig
-from .common import ExperimentResults, density_label, importance_label, load_results, new_figure
 from . import neuron_plots
+from .common import ExperimentResults, density_label, importance_label, load_results, new_figure
 from .neuron_plots import NEURON_LABEL_COLOUR, stacked_legend, stacked_neuron_bars, weight_heatmap
 
 #: Analysis and helper modules this figure draws from (the figure reruns when they change).
