@@ -4,6 +4,9 @@ and the ReLU output models represent, dense and sparse."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+
+import pandas as pd
 
 from ..config import PipelineConfig
 from ..metrics import REPRESENTED_NORM
@@ -68,6 +71,22 @@ def _linear_top_m(config: PipelineConfig) -> ClaimResult:
     return ClaimResult(value, low, high, holds=total > 0 and hits == total, detail=f"{hits} of {total} models")
 
 
+def _represented_per_dimension(config: PipelineConfig, at: Callable[[pd.Series], pd.Series]) -> tuple[list[float], str]:
+    """Features represented / m of each basic-* ReLU experiment's selected models at the densities
+    ``at(feature_probability)`` picks (experiments without such a density are skipped), and a detail."""
+    ratios, details = [], []
+    for name in _available(config, RELU_EXPERIMENTS):
+        table = selected_features(config, name)
+        chosen = table[at(table["feature_probability"])]
+        if chosen.empty:
+            continue
+        m = int(chosen["hidden"].iloc[0])
+        represented = int((chosen["norm"] > REPRESENTED_NORM).sum())
+        ratios.append(represented / m)
+        details.append(f"{name}: {represented} features in m={m}")
+    return ratios, "; ".join(details)
+
+
 @claim(
     id="relu-superposition-when-sparse",
     figure="basic-20-in-5",
@@ -77,16 +96,9 @@ def _linear_top_m(config: PipelineConfig) -> ClaimResult:
     threshold="> 1",
 )
 def _relu_superposition(config: PipelineConfig) -> ClaimResult:
-    ratios, details = [], []
-    for name in _available(config, RELU_EXPERIMENTS):
-        table = selected_features(config, name)
-        sparsest = table[table["feature_probability"] == table["feature_probability"].min()]
-        m = int(sparsest["hidden"].iloc[0])
-        represented = int((sparsest["norm"] > REPRESENTED_NORM).sum())
-        ratios.append(represented / m)
-        details.append(f"{name}: {represented} features in m={m}")
+    ratios, detail = _represented_per_dimension(config, lambda p: p == p.min())
     value = min(ratios) if ratios else math.nan
-    return ClaimResult(value, holds=bool(ratios) and value > 1, detail="; ".join(details))
+    return ClaimResult(value, holds=bool(ratios) and value > 1, detail=detail)
 
 
 @claim(
@@ -98,18 +110,9 @@ def _relu_superposition(config: PipelineConfig) -> ClaimResult:
     threshold="= 1",
 )
 def _relu_dense(config: PipelineConfig) -> ClaimResult:
-    ratios, details = [], []
-    for name in _available(config, RELU_EXPERIMENTS):
-        table = selected_features(config, name)
-        dense = table[table["feature_probability"] == 1.0]
-        if dense.empty:
-            continue
-        m = int(dense["hidden"].iloc[0])
-        represented = int((dense["norm"] > REPRESENTED_NORM).sum())
-        ratios.append(represented / m)
-        details.append(f"{name}: {represented} features in m={m}")
+    ratios, detail = _represented_per_dimension(config, lambda p: p == 1.0)
     value = max(ratios) if ratios else math.nan
-    return ClaimResult(value, holds=bool(ratios) and value == 1.0, detail="; ".join(details))
+    return ClaimResult(value, holds=bool(ratios) and value == 1.0, detail=detail)
 
 
 #: A represented feature with D_i below this shares its dimension (as in ..superposition_removal).
