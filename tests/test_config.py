@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import subprocess
 import sys
 
@@ -18,7 +19,7 @@ INTRO = "intro-5-in-2"
 
 @pytest.fixture(scope="module")
 def shipped() -> dict:
-    return yaml.safe_load(cfg.DEFAULT_CONFIG.read_text())
+    return yaml.safe_load(cfg.CONFIG_FILE.read_text())
 
 
 @pytest.fixture
@@ -80,12 +81,12 @@ def test_profile_overrides_are_applied(shipped):
     # keys the override does not mention keep their base values
     assert uniform_ci.model == uniform_paper.model == "relu_output"
     assert ci.experiment("basic-80-in-20-relu").importance_decay == 0.9
-    # training: profile values over the file's defaults, which fill the rest
+    # training: profile values over the schema's defaults, which fill the rest
     assert paper.experiment(INTRO).training == cfg.TrainingConfig(
         steps=10000, batch_size=1024, learning_rate=1e-3, weight_decay=1e-2, lr_schedule="constant",
         log_every=50, eval_batches=16, device="auto", compile="auto",
     )
-    assert ci.experiment(INTRO).training.learning_rate == shipped["training"]["learning_rate"]
+    assert ci.experiment(INTRO).training.learning_rate == cfg.TRAINING_DEFAULTS["learning_rate"]
     assert ci.experiment(INTRO).training.log_every == shipped["profiles"]["ci"]["training"]["log_every"]
 
 
@@ -262,8 +263,8 @@ BAD = {
     "unknown-model": (_set(*E, "model", "relu_outptu"), None, ["experiments.intro-5-in-2.model", "relu_outptu"]),
     "unknown-experiment-key": (_set(*E, "hiden", 2), None, ["experiments.intro-5-in-2", "hiden"]),
     "unknown-top-level-key": (_set("bogus_key", 1), None, ["bogus_key"]),
-    "unknown-training-key": (_set("training", "stepz", 10), None, ["training", "stepz"]),
-    "zero-learning-rate": (_set("training", "learning_rate", 0), None, ["training.learning_rate"]),
+    "unknown-training-key": (_set("training", {"stepz": 10}), None, ["training", "stepz"]),
+    "zero-learning-rate": (_set("training", {"learning_rate": 0}), None, ["training.learning_rate"]),
     "negative-importance-decay": (_set(*E, "importance_decay", -0.5), None, ["experiments.intro-5-in-2.importance_decay"]),
     "zero-importance-decay-in-grid": (_set(*E, "grid", "importance_decay", [1.0, 0.0]), None,
                                       ["experiments.intro-5-in-2.grid.importance_decay"]),
@@ -301,7 +302,7 @@ BAD = {
     "profile-training-bad-steps": (_set("profiles", "ci", "training", "steps", 0), "ci", ["profiles.ci.training.steps"]),
     "profile-without-results-dir": (_delete("profiles", "ci", "results_dir"), None, ["profiles.ci", "results_dir"]),
     "negative-seed": (_set("seed", -1), None, ["seed"]),
-    "unknown-optimizer": (_set("training", "optimizer", "adam"), None, ["training.optimizer", "adam"]),
+    "unknown-optimizer": (_set("training", {"optimizer": "adam"}), None, ["training.optimizer", "adam"]),
     "sgd-compiled": (_set(*E, "training", {"optimizer": "sgd", "compile": True}), None,
                      ["experiments.intro-5-in-2.training.compile", "sgd"]),
 }
@@ -375,12 +376,63 @@ def test_cli_validate_bad_config_exits_2_naming_the_key(raw, tmp_path):
 
 
 def test_cli_validate_good_config(tmp_path):
-    result = cli("validate", "--config", str(cfg.DEFAULT_CONFIG), "--profile", "ci")
+    result = cli("validate", "--config", str(cfg.CONFIG_FILE), "--profile", "ci")
     assert result.returncode == 0, result.stderr
     assert "profile ci" in result.stdout
     spec = load_config(profile="ci").experiment("uniform-400-in-30")
     line = f"experiment uniform-400-in-30: relu_output, n={spec.features}, m={spec.hidden}, "
     assert line + f"{spec.n_instances} instances × {spec.training.steps} steps" in result.stdout
-    bad_profile = cli("validate", "--config", str(cfg.DEFAULT_CONFIG), "--profile", "nope")
+    bad_profile = cli("validate", "--config", str(cfg.CONFIG_FILE), "--profile", "nope")
     assert bad_profile.returncode == 2
     assert "unknown profile 'nope'" in bad_profile.stderr
+
+
+# --------------------------------------------------------------------------- schema and defaults
+
+
+def _properties(node, path=""):
+    """Every (path, definition) of a key the schema declares under ``properties``."""
+    if isinstance(node, dict):
+        for key, value in node.get("properties", {}).items():
+            yield f"{path}.{key}".lstrip("."), value
+            yield from _properties(value, f"{path}.{key}")
+        for key, value in node.get("$defs", {}).items():
+            yield from _properties(value, f"$defs.{key}")
+
+
+def test_every_schema_key_is_documented():
+    keys = list(_properties(cfg.SCHEMA))
+    assert len(keys) > 30
+    undocumented = [path for path, definition in keys if not definition.get("description")]
+    assert undocumented == []
+
+
+def test_training_defaults_are_read_from_the_schema():
+    training = cfg.SCHEMA["$defs"]["training"]["properties"]
+    assert set(cfg.TRAINING_DEFAULTS) == set(training) == {f.name for f in dataclasses.fields(cfg.TrainingConfig)}
+    defaults = cfg.TrainingConfig()
+    for key, value in cfg.TRAINING_DEFAULTS.items():
+        assert getattr(defaults, key) == (tuple(value) if isinstance(value, list) else value), key
+
+
+def test_the_config_file_restates_no_training_default(shipped):
+    """Training settings are listed where they differ from the schema's defaults, nowhere else."""
+    blocks = [("training", shipped.get("training", {}))]
+    blocks += [(f"profiles.{name}.training", profile.get("training", {})) for name, profile in shipped["profiles"].items()]
+    blocks += [(f"experiments.{name}.training", block.get("training", {})) for name, block in shipped["experiments"].items()]
+    assert any(block for _, block in blocks)
+    restated = [f"{where}.{key}" for where, block in blocks for key, value in block.items()
+                if value == cfg.TRAINING_DEFAULTS.get(key) and where.startswith(("training", "profiles"))]
+    assert restated == []
+
+
+def test_the_schema_ships_inside_the_package():
+    from importlib import resources
+
+    assert resources.files("toy_superposition").joinpath("config.schema.json").is_file()
+
+
+def test_the_config_is_found_in_the_working_directory_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="config/config.yaml: not found"):
+        load_config()

@@ -18,6 +18,8 @@ from toy_superposition.models import (
     xavier_normal_std,
 )
 
+from .helpers import plan_seeds
+
 TIED = ["linear", "relu_output", "relu_output_dropout", "relu_hidden"]
 
 
@@ -200,7 +202,7 @@ def test_xavier_std_formula():
 
 def test_init_has_per_instance_xavier_std_and_zero_bias(base_spec):
     spec = spec_with(base_spec, features=400, hidden=100, restarts=3, grid={"feature_probability": (1.0,)})
-    params = init_parameters(spec)
+    params = init_parameters(spec, plan_seeds(spec))
     assert set(params) == {"W", "b"}
     assert params["W"].shape == (3, 400, 100) and params["W"].dtype == torch.float32
     assert params["b"].shape == (3, 400) and bool((params["b"] == 0).all())
@@ -214,7 +216,7 @@ def test_init_has_per_instance_xavier_std_and_zero_bias(base_spec):
 
 def test_init_absolute_value_model(base_spec):
     spec = spec_with(base_spec, model="absolute_value", features=300, hidden=100, grid={"feature_probability": (1.0,)}, restarts=2)
-    params = init_parameters(spec)
+    params = init_parameters(spec, plan_seeds(spec))
     assert {name: tuple(v.shape) for name, v in params.items()} == {"W1": (2, 300, 100), "W2": (2, 100, 300), "b": (2, 300)}
     expected = math.sqrt(2 / 400)
     for name in ("W1", "W2"):
@@ -227,24 +229,24 @@ def test_init_of_an_instance_does_not_depend_on_the_instance_count(base_spec):
     small = spec_with(base_spec, restarts=1, grid={"feature_probability": (1.0, 0.5, 0.1)})
     large = spec_with(base_spec, restarts=1, grid={"feature_probability": tuple(float(p) for p in torch.linspace(1.0, 0.1, 10))})
     assert small.n_instances == 3 and large.n_instances == 10
-    W_small, W_large = init_parameters(small)["W"], init_parameters(large)["W"]
+    W_small, W_large = init_parameters(small, plan_seeds(small))["W"], init_parameters(large, plan_seeds(large))["W"]
     assert torch.equal(W_small, W_large[:3])
     # instances differ from each other
     assert len({W_large[k].sum().item() for k in range(10)}) == 10
 
 
 def test_init_is_deterministic_and_depends_on_the_experiment(base_spec):
-    a = init_parameters(base_spec)
-    b = init_parameters(base_spec)
+    a = init_parameters(base_spec, plan_seeds(base_spec))
+    b = init_parameters(base_spec, plan_seeds(base_spec))
     for name in a:
         assert torch.equal(a[name], b[name])
     other = load_config().experiment("basic-20-in-5-relu")
     other = spec_with(other, features=base_spec.features, hidden=base_spec.hidden)
-    assert not torch.equal(init_parameters(other)["W"][0], a["W"][0])
+    assert not torch.equal(init_parameters(other, plan_seeds(other))["W"][0], a["W"][0])
 
 
 def test_init_with_the_config_grid(base_spec):
-    params = init_parameters(base_spec)  # intro-5-in-2: 10 probabilities × 4 restarts
+    params = init_parameters(base_spec, plan_seeds(base_spec))  # intro-5-in-2: 10 probabilities × 4 restarts
     assert params["W"].shape == (40, 5, 2)
     assert params["b"].shape == (40, 5)
 

@@ -1,8 +1,6 @@
-"""Where every artifact lives, and reading/writing them safely.
+"""Reading and writing artifacts safely, and loading each stage's outputs as the next one needs them.
 
-The file layout (the README's *artifact contract*) is defined here once; the Snakemake
-rules, the dvc.yaml generator and the command line all ask this module for paths.
-
+Where the files live is :mod:`.paths`; what they hold is the README's artifact contract.
 Writes are atomic (a temporary file in the same folder, then ``os.replace``), so an
 interrupted run never leaves a half-written artifact behind, and reads of weights check
 the file and name it in the error when it is corrupt.
@@ -12,67 +10,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
 
-from .config import PipelineConfig
+from .config import ExperimentSpec, PipelineConfig, spec_hash
+from .distributions import FeatureDistribution
+from .models import parameter_shapes
+from .paths import experiment_paths
 
 
 class ArtifactError(RuntimeError):
     """An artifact is missing, corrupt or does not match what the config says it should be."""
-
-
-@dataclass(frozen=True)
-class ExperimentPaths:
-    root: Path
-    plan: Path  # data stage: one row per instance, its settings and seed
-    distribution: Path  # data stage: per-instance feature probability and importance
-    model: Path  # train stage: final weights
-    snapshots: Path  # train stage: weights at chosen steps
-    instances: Path  # train stage: plan + final loss + selected restart
-    loss_curve: Path  # train stage: loss per logged step and instance
-    features: Path  # metrics stage: one row per (instance, feature)
-    summary: Path  # metrics stage: small JSON summary (dvc metrics)
-
-    @property
-    def data_outputs(self) -> list[Path]:
-        return [self.plan, self.distribution]
-
-    @property
-    def train_outputs(self) -> list[Path]:
-        return [self.model, self.snapshots, self.instances, self.loss_curve]
-
-    @property
-    def metrics_outputs(self) -> list[Path]:
-        return [self.features, self.summary]
-
-
-def experiment_paths(config: PipelineConfig, experiment: str) -> ExperimentPaths:
-    root = Path(config.results_dir) / experiment
-    return ExperimentPaths(
-        root=root,
-        plan=root / "plan.parquet",
-        distribution=root / "distribution.safetensors",
-        model=root / "model.safetensors",
-        snapshots=root / "snapshots.safetensors",
-        instances=root / "instances.parquet",
-        loss_curve=root / "loss_curve.parquet",
-        features=root / "features.parquet",
-        summary=root / "summary.json",
-    )
-
-
-def figure_paths(config: PipelineConfig, figure: str) -> list[Path]:
-    """PNG, its vector copy (SVG) and the figure's data table."""
-    root = Path(config.results_dir) / "figures"
-    return [root / f"{figure}.png", root / f"{figure}.svg", root / f"{figure}.parquet"]
 
 
 @contextmanager
@@ -169,3 +125,110 @@ def read_parquet(path: Path | str) -> pd.DataFrame:
 def write_json(path: Path | str, data: dict) -> None:
     with atomic_path(path) as temporary:
         temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+# --------------------------------------------------------------------------- stage outputs
+
+#: Key of one snapshot tensor in snapshots.safetensors: ``step_00001000/W``.
+_SNAPSHOT_KEY = re.compile(r"^step_(\d{8})/(\w+)$")
+
+
+def snapshot_key(step: int, name: str) -> str:
+    return f"step_{step:08d}/{name}"
+
+
+def plan_table(spec: ExperimentSpec) -> pd.DataFrame:
+    """The data stage's plan: one row per instance (grid point × restart), its settings and seed."""
+    plan = pd.DataFrame([vars(s) for s in spec.instances()])
+    plan.insert(0, "experiment", spec.name)
+    plan["seed"] = plan["seed"].astype("uint64")
+    return plan
+
+
+def load_plan(config: PipelineConfig, name: str) -> pd.DataFrame:
+    """plan.parquet of experiment ``name``, refused with an :class:`ArtifactError` when it is
+    not the plan the config describes (the config changed since the data stage ran)."""
+    path = experiment_paths(config, name).plan
+    plan = read_parquet(path)
+    expected = plan_table(config.experiment(name))
+    if list(plan.columns) != list(expected.columns) or len(plan) != len(expected):
+        raise ArtifactError(
+            f"{path}: has {len(plan)} rows and columns {list(plan.columns)}, the config plans {len(expected)} rows"
+            f" of {list(expected.columns)}; rerun the data stage"
+        )
+    for column in expected.columns:
+        if not plan[column].equals(expected[column]):
+            row = int((plan[column] != expected[column]).to_numpy().nonzero()[0][0])
+            raise ArtifactError(
+                f"{path}: column {column!r} differs from the config at instance {row}"
+                f" ({plan[column].iloc[row]!r}, config: {expected[column].iloc[row]!r}); rerun the data stage"
+            )
+    return plan
+
+
+def load_distribution(config: PipelineConfig, name: str) -> FeatureDistribution:
+    """distribution.safetensors of experiment ``name``: probabilities, importances and, from the
+    file's metadata, the kind of distribution; refused when it was made for other settings."""
+    spec = config.experiment(name)
+    path = experiment_paths(config, name).distribution
+    shape = (spec.n_instances, spec.features)
+    tensors = load_tensors(path, {"probability": shape, "importance": shape})
+    metadata = tensor_metadata(path)
+    if metadata.get("spec_hash") != spec_hash(spec):
+        raise ArtifactError(
+            f"{path}: made for other settings of experiment {name} (spec hash {metadata.get('spec_hash')},"
+            f" config {spec_hash(spec)}); rerun the data stage"
+        )
+    return FeatureDistribution(
+        tensors["probability"], tensors["importance"], metadata["kind"], int(metadata["set_size"]),
+        metadata["signed"] == "True",
+    )
+
+
+def load_model(config: PipelineConfig, name: str) -> dict[str, Tensor]:
+    """model.safetensors of experiment ``name``, shapes checked against the config."""
+    spec = config.experiment(name)
+    shapes = parameter_shapes(spec.model, spec.n_instances, spec.features, spec.hidden)
+    return load_tensors(experiment_paths(config, name).model, shapes)
+
+
+def stack_snapshots(tensors: dict[str, Tensor]) -> tuple[np.ndarray, dict[str, Tensor]]:
+    """``{"step_00000010/W": (I, n, m), ...}`` → (steps (T,), {"W": (T, I, n, m), ...}), steps ascending."""
+    by_step: dict[int, dict[str, Tensor]] = {}
+    for key, value in tensors.items():
+        match = _SNAPSHOT_KEY.match(key)
+        if match is None:
+            raise ArtifactError(f"snapshot key {key!r} is not of the form step_XXXXXXXX/NAME")
+        by_step.setdefault(int(match.group(1)), {})[match.group(2)] = value
+    steps = sorted(by_step)
+    if not steps:
+        return np.zeros(0, dtype=np.int64), {}
+    names = sorted(by_step[steps[0]])
+    for step in steps:
+        if sorted(by_step[step]) != names:
+            raise ArtifactError(f"snapshot at step {step} has tensors {sorted(by_step[step])}, expected {names}")
+    stacked = {name: torch.stack([by_step[step][name] for step in steps]) for name in names}
+    return np.asarray(steps, dtype=np.int64), stacked
+
+
+def load_snapshots(
+    config: PipelineConfig, name: str, required: bool = True
+) -> tuple[np.ndarray, dict[str, Tensor]]:
+    """Experiment ``name``'s snapshots: (steps (T,), {"W": (T, I, n, m), "b": (T, I, n)}).
+
+    Raises :class:`ArtifactError` when their shapes do not match the config, or, if
+    ``required``, when the file has none (the experiment's ``training.snapshot_steps`` is empty).
+    """
+    spec = config.experiment(name)
+    path = experiment_paths(config, name).snapshots
+    steps, stacked = stack_snapshots(load_tensors(path))
+    if len(steps) == 0 and not required:
+        return steps, stacked
+    if len(steps) == 0:
+        raise ArtifactError(f"{path}: no snapshots; set training.snapshot_steps for experiment {spec.name}")
+    shapes = parameter_shapes(spec.model, spec.n_instances, spec.features, spec.hidden)
+    for key, shape in shapes.items():
+        if key not in stacked or tuple(stacked[key].shape[1:]) != shape:
+            got = tuple(stacked[key].shape[1:]) if key in stacked else None
+            raise ArtifactError(f"{path}: snapshot tensor {key!r} has shape {got}, expected {shape}; rerun training")
+    return steps, stacked

@@ -19,8 +19,13 @@ import logging
 import sys
 from pathlib import Path
 
+import torch
+
 from .artifacts import ArtifactError
-from .config import ConfigError, load_config
+from .config import ConfigError, default_config_path, load_config
+from .pipeline import report, stages
+from .pipeline.dvc_yaml import write_dvc_yaml
+from .training.benchmark import run_benchmark
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -70,14 +75,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "benchmark":
-        from .benchmark import run_benchmark
-
         run_benchmark(steps=args.steps, device=args.device, output=args.output)
         return 0
     if args.command == "dvc-yaml":
-        from .config import default_config_path
-        from .dvc_pipeline import write_dvc_yaml
-
         return write_dvc_yaml(args.config or default_config_path(), check=args.check)
 
     config = load_config(args.config, profile=args.profile)
@@ -91,16 +91,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
     if args.command in ("claims", "plots", "report"):
-        from . import report
-
         {"claims": report.run_claims, "plots": report.run_plots, "report": report.run_report}[args.command](config)
         return 0
     if getattr(args, "threads", None):
-        import torch
-
         torch.set_num_threads(args.threads)
-    from . import stages
-
     if args.command == "data":
         stages.run_data(config, args.name)
     elif args.command == "train":

@@ -2,7 +2,9 @@
 
 The YAML file is the one source of truth for every experiment. This module
 
-1. validates the raw file against ``workflow/schemas/config.schema.json``,
+1. validates the raw file against ``config.schema.json`` (shipped inside the package; its keys
+   carry descriptions, and the ``default`` of every optional key, which this module reads, so
+   each default is stated once),
 2. applies the chosen profile (training sizes, per-experiment overrides),
 3. expands sequences (``{geomspace: [start, stop, count]}``) and range-checks
    the values a schema cannot express (a feature probability above 1, say),
@@ -15,19 +17,32 @@ Every error is a :class:`ConfigError` naming the offending key, e.g.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = REPO_ROOT / "config" / "config.yaml"
-SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.json"
+#: The configuration file, relative to the project's root (where Snakemake and DVC run the stages).
+CONFIG_FILE = Path("config") / "config.yaml"
+SCHEMA = json.loads(resources.files(__package__).joinpath("config.schema.json").read_text(encoding="utf-8"))
+
+
+def _defaults(definition: str) -> dict[str, Any]:
+    """The ``default`` of every key of one ``$defs`` entry of the schema."""
+    properties = SCHEMA["$defs"][definition]["properties"]
+    return {key: value["default"] for key, value in properties.items() if "default" in value}
+
+
+TRAINING_DEFAULTS = _defaults("training")
+EXPERIMENT_DEFAULTS = _defaults("experiment")
 
 MODEL_KINDS = ("linear", "relu_output", "relu_output_dropout", "relu_hidden", "absolute_value")
 #: Per-instance settings a grid can vary, in the order the grid is expanded. The "extra"
@@ -49,21 +64,20 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """Optimisation settings. Defaults follow the paper's reference code."""
+    """Optimisation settings; each key's meaning and default (the paper's reference code) are in
+    the schema, ``$defs.training``."""
 
-    steps: int = 10_000
-    batch_size: int = 1024
-    learning_rate: float = 1e-3
-    weight_decay: float = 1e-2  # torch.optim.AdamW's default
-    # AdamW is the paper's; plain SGD is a control: its update is rotation-equivariant, Adam's
-    # per-coordinate normaliser is not (see dropout_regimes)
-    optimizer: Literal["adamw", "sgd"] = "adamw"
-    lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
-    log_every: int = 50
-    eval_batches: int = 16
-    snapshot_steps: tuple[int, ...] = ()
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    compile: Literal["auto"] | bool = "auto"
+    steps: int = TRAINING_DEFAULTS["steps"]
+    batch_size: int = TRAINING_DEFAULTS["batch_size"]
+    learning_rate: float = TRAINING_DEFAULTS["learning_rate"]
+    weight_decay: float = TRAINING_DEFAULTS["weight_decay"]
+    optimizer: Literal["adamw", "sgd"] = TRAINING_DEFAULTS["optimizer"]
+    lr_schedule: Literal["constant", "linear", "cosine"] = TRAINING_DEFAULTS["lr_schedule"]
+    log_every: int = TRAINING_DEFAULTS["log_every"]
+    eval_batches: int = TRAINING_DEFAULTS["eval_batches"]
+    snapshot_steps: tuple[int, ...] = tuple(TRAINING_DEFAULTS["snapshot_steps"])
+    device: Literal["auto", "cpu", "cuda"] = TRAINING_DEFAULTS["device"]
+    compile: Literal["auto"] | bool = TRAINING_DEFAULTS["compile"]
 
 
 @dataclass(frozen=True)
@@ -92,12 +106,12 @@ class ExperimentSpec:
     hidden: int
     grid: dict[str, tuple[float, ...]]
     training: TrainingConfig
-    importance_decay: float = 1.0
-    distribution: Literal["independent", "correlated", "anticorrelated"] = "independent"
-    set_size: int = 1
-    restarts: int = 1
-    l1_penalty: float = 0.0
-    description: str = ""
+    importance_decay: float = EXPERIMENT_DEFAULTS["importance_decay"]
+    distribution: Literal["independent", "correlated", "anticorrelated"] = EXPERIMENT_DEFAULTS["distribution"]
+    set_size: int = EXPERIMENT_DEFAULTS["set_size"]
+    restarts: int = EXPERIMENT_DEFAULTS["restarts"]
+    l1_penalty: float = EXPERIMENT_DEFAULTS["l1_penalty"]
+    description: str = EXPERIMENT_DEFAULTS["description"]
     seed: int = 0  # derived from the global seed and the experiment's name
 
     @property
@@ -105,7 +119,12 @@ class ExperimentSpec:
         return self.model != "absolute_value"
 
     def instances(self) -> list[InstanceSettings]:
-        """The grid (in the axis order of GRID_AXES) × restarts, restarts innermost."""
+        """The grid (in the axis order of GRID_AXES) × restarts, restarts innermost (a copy of
+        the list expanded once per spec)."""
+        return list(self._instances)
+
+    @functools.cached_property
+    def _instances(self) -> tuple[InstanceSettings, ...]:
         axes = [axis for axis in GRID_AXES if axis in self.grid]
         defaults = {
             "feature_probability": 1.0,
@@ -130,11 +149,11 @@ class ExperimentSpec:
                         **{k: float(v) for k, v in values.items()},
                     )
                 )
-        return plan
+        return tuple(plan)
 
     @property
     def n_instances(self) -> int:
-        return len(self.instances())
+        return math.prod(len(values) for values in self.grid.values()) * self.restarts
 
     def to_json(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self)))
@@ -179,6 +198,11 @@ class PipelineConfig:
         return Path(self.results_dir) / "figures"
 
 
+def spec_hash(spec: ExperimentSpec) -> str:
+    """A short hash of everything that determines an experiment's results."""
+    return hashlib.sha256(json.dumps(spec.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+
+
 def derive_seed(*parts: object) -> int:
     """A stable 63-bit seed from any parts (sha256 of their repr), independent of PYTHONHASHSEED."""
     digest = hashlib.sha256(repr(parts).encode()).digest()
@@ -213,16 +237,24 @@ def _schema_error_key(error) -> str:
 
 
 def default_config_path() -> Path:
-    """config/config.yaml of the repository in the working directory, else of this package's checkout."""
-    local = Path("config") / "config.yaml"
-    return local if local.exists() else DEFAULT_CONFIG
+    """config/config.yaml in the working directory (the project's root, where the stages run)."""
+    if not CONFIG_FILE.exists():
+        raise ConfigError(
+            f"{CONFIG_FILE}: not found in {Path.cwd()}; run from the project's root (a clone of the repository)"
+            " or pass --config PATH"
+        )
+    return CONFIG_FILE
 
 
-def validate_against_schema(raw: dict, schema_path: Path = SCHEMA_PATH) -> None:
-    import jsonschema
+@functools.cache
+def _validator():
+    import jsonschema  # the Snakefile resolves the config once; the import is its biggest cost
 
-    schema = json.loads(schema_path.read_text())
-    validator = jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(SCHEMA)
+
+
+def validate_against_schema(raw: dict) -> None:
+    validator = _validator()
     errors = sorted(validator.iter_errors(raw), key=lambda e: (len(list(e.absolute_path)), str(e.absolute_path)))
     if errors:
         # The deepest error of the first failing branch names the key most precisely.
@@ -288,7 +320,7 @@ def load_config(
     """Read, validate and resolve the configuration for ``profile`` (default: the file's own).
 
     ``path`` defaults to ``config/config.yaml`` in the working directory (where Snakemake and
-    DVC run the stages), falling back to the checkout this package was installed from.
+    DVC run the stages).
     """
     path = Path(path) if path is not None else default_config_path()
     try:
@@ -316,7 +348,7 @@ def resolve_config(raw: dict, profile: str | None = None, overrides: dict | None
         if name not in raw["experiments"]:
             raise ConfigError(f"profiles.{profile}.experiments.{name}: no such experiment")
 
-    base_seed = int(raw.get("seed", 0))
+    base_seed = int(raw.get("seed", SCHEMA["properties"]["seed"]["default"]))
     training_defaults = deep_merge(raw.get("training", {}), profile_block.get("training", {}))
     experiments: dict[str, ExperimentSpec] = {}
     for name, block in raw["experiments"].items():
@@ -339,12 +371,7 @@ def resolve_config(raw: dict, profile: str | None = None, overrides: dict | None
             hidden=int(block["hidden"]),
             grid=grid,
             training=training,
-            importance_decay=float(block.get("importance_decay", 1.0)),
-            distribution=block.get("distribution", "independent"),
-            set_size=int(block.get("set_size", 1)),
-            restarts=int(block.get("restarts", 1)),
-            l1_penalty=float(block.get("l1_penalty", 0.0)),
-            description=block.get("description", ""),
+            **{key: type(default)(block.get(key, default)) for key, default in EXPERIMENT_DEFAULTS.items()},
             seed=derive_seed(base_seed, name),
         )
         _check_ranges(spec)

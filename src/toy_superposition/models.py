@@ -29,6 +29,7 @@ instances): ``L = Σ_k (1 / (B n)) Σ_{b,i} I_{k,i} (x'_{k,b,i} − y_{k,b,i})²
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
@@ -55,22 +56,21 @@ def xavier_normal_std(features: int, hidden: int) -> float:
     return math.sqrt(2.0 / (features + hidden))
 
 
-def init_parameters(spec: ExperimentSpec) -> dict[str, Tensor]:
+def init_parameters(spec: ExperimentSpec, seeds: Sequence[int]) -> dict[str, Tensor]:
     """Xavier-normal weights and zero bias, float32 on the CPU, seeded per instance.
 
-    Each instance draws from its own generator (seeded with the plan's instance seed),
-    so an instance's initialisation does not depend on the other instances, the device
-    or the batching.
+    Instance ``k`` draws from its own generator seeded with ``seeds[k]`` (the data stage's
+    plan), so an instance's initialisation does not depend on the other instances, the
+    device or the batching.
     """
-    plan = spec.instances()
-    shapes = parameter_shapes(spec.model, len(plan), spec.features, spec.hidden)
+    shapes = parameter_shapes(spec.model, len(seeds), spec.features, spec.hidden)
     std = xavier_normal_std(spec.features, spec.hidden)
     params = {name: torch.zeros(shape) for name, shape in shapes.items()}
-    for settings in plan:
-        generator = torch.Generator().manual_seed(settings.seed)
+    for instance, seed in enumerate(seeds):
+        generator = torch.Generator().manual_seed(int(seed))
         for name in ("W", "W1", "W2"):
             if name in params:
-                params[name][settings.instance] = torch.randn(shapes[name][1:], generator=generator) * std
+                params[name][instance] = torch.randn(shapes[name][1:], generator=generator) * std
     return params
 
 

@@ -6,17 +6,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))  # works before `pip install -e .` too
 
 from snakemake.exceptions import WorkflowError
-from toy_superposition.config import ConfigError, load_config
-from toy_superposition import workflow_spec
+from toy_superposition.config import ConfigError, spec_hash
+from toy_superposition.pipeline import dag
 
 try:
-    PIPELINE = workflow_spec.pipeline_from_snakemake(config, Path(workflow.basedir) / "config" / "config.yaml")
+    PIPELINE = dag.pipeline_from_snakemake(config, Path(workflow.basedir) / "config" / "config.yaml")
 except ConfigError as error:
     raise WorkflowError(f"invalid configuration: {error}")
 
 RESULTS = PIPELINE.results_dir
 PROFILE = PIPELINE.profile
-CLI = workflow_spec.CLI
+CLI = dag.CLI
 
 
 wildcard_constraints:
@@ -25,8 +25,13 @@ wildcard_constraints:
 
 
 def all_targets():
-    return [str(p) for p in workflow_spec.all_targets(PIPELINE)]
+    return [str(p) for p in dag.all_targets(PIPELINE)]
 
 
 def stage_command(stage, name):
-    return workflow_spec.command(PIPELINE, stage, name)
+    return dag.command(PIPELINE, stage, name)
+
+
+def code(stage, name=None):
+    """The library files a stage runs (dvc.yaml lists their folders; Snakemake tracks files)."""
+    return dag.expand_code(dag.code_deps(stage, name))

@@ -4,13 +4,13 @@
 
 rule data:
     input:
-        code=workflow_spec.code_deps("data"),
+        code=code("data"),
     output:
         plan=f"{RESULTS}/{{experiment}}/plan.parquet",
         distribution=f"{RESULTS}/{{experiment}}/distribution.safetensors",
     params:
         # Reruns the stage when this experiment's settings change (Snakemake's params trigger).
-        spec=lambda w: workflow_spec.spec_hash(PIPELINE.experiment(w.experiment)),
+        spec=lambda w: spec_hash(PIPELINE.experiment(w.experiment)),
         command=lambda w: stage_command("data", w.experiment),
     log:
         f"{RESULTS}/logs/data/{{experiment}}.log",

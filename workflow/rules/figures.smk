@@ -1,10 +1,10 @@
-# Figures: one script per figure (src/toy_superposition/figures/), PNG + SVG + its data table.
+# Figures: one script per figure (src/toy_superposition/figures/<id>.py), PNG + SVG + its data table.
 
 
 rule figure:
     input:
-        data=lambda w: [str(p) for p in workflow_spec.figure_inputs(PIPELINE, w.figure)],
-        code=lambda w: workflow_spec.code_deps("figure", w.figure),
+        data=lambda w: [str(p) for p in dag.figure_inputs(PIPELINE, w.figure)],
+        code=lambda w: code("figure", w.figure),
     output:
         png=f"{RESULTS}/figures/{{figure}}.png",
         svg=f"{RESULTS}/figures/{{figure}}.svg",

@@ -6,7 +6,7 @@ rule metrics:
         model=f"{RESULTS}/{{experiment}}/model.safetensors",
         instances=f"{RESULTS}/{{experiment}}/instances.parquet",
         distribution=f"{RESULTS}/{{experiment}}/distribution.safetensors",
-        code=workflow_spec.code_deps("metrics"),
+        code=code("metrics"),
     output:
         features=f"{RESULTS}/{{experiment}}/features.parquet",
         summary=f"{RESULTS}/{{experiment}}/summary.json",

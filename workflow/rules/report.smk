@@ -1,12 +1,12 @@
 # Report: the claims table (dvc metrics), CSV exports for dvc plots, and results/report.html.
-# Inputs and commands come from workflow_spec.report_stages, which dvc.yaml is generated from.
+# Inputs and commands come from pipeline.dag.report_stages, which dvc.yaml is generated from.
 
-REPORT_STAGES = {stage.name: stage for stage in workflow_spec.report_stages(PIPELINE)}
+REPORT_STAGES = {stage.name: stage for stage in dag.report_stages(PIPELINE)}
 
 
 rule claims:
     input:
-        REPORT_STAGES["claims"].deps,
+        dag.expand_code(REPORT_STAGES["claims"].deps),
     output:
         table=REPORT_STAGES["claims"].outs[0],
         summary=REPORT_STAGES["claims"].metrics[0],
@@ -20,7 +20,7 @@ rule claims:
 
 rule plots:
     input:
-        REPORT_STAGES["plots"].deps,
+        dag.expand_code(REPORT_STAGES["plots"].deps),
     output:
         REPORT_STAGES["plots"].outs,
     params:
@@ -33,7 +33,7 @@ rule plots:
 
 rule report:
     input:
-        REPORT_STAGES["report"].deps,
+        dag.expand_code(REPORT_STAGES["report"].deps),
     output:
         REPORT_STAGES["report"].outs,
     params:

@@ -10,8 +10,8 @@ Every figure in ``config/config.yaml`` has at least one claim (a test checks it)
 
 from __future__ import annotations
 
+from ..analysis.statistics import longest_run, pearson_with_interval, proportion, wilson_interval
 from .registry import CLAIMS, Claim, ClaimResult, claim, evaluate_claims, insufficient
-from .statistics import longest_run, pearson_with_interval, proportion, wilson_interval
 from .tables import figure_table, selected_features
 
 # Importing a section's module registers its claims (paper order, the dropout study last).

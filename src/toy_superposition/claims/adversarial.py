@@ -8,9 +8,9 @@ densest model (no superposition) and the features per dimension 1/D*.
 
 from __future__ import annotations
 
+from ..analysis.statistics import pearson_with_interval
 from ..config import PipelineConfig
 from .registry import ClaimResult, claim, insufficient
-from .statistics import pearson_with_interval
 from .tables import figure_table
 
 SOURCE = "Relationship to Adversarial Robustness"

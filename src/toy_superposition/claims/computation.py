@@ -4,16 +4,16 @@ and uses the asymmetric superposition motif.
 
 Evidence: the figure tables of ``absval-3-in-6`` (per density × feature × neuron, with
 ``feature_has_pair``), ``absval-100-in-40`` (per density × neuron × feature, with the
-per-density neuron kinds and features stored; definitions in :mod:`..neurons`) and
+per-density neuron kinds and features stored; definitions in :mod:`toy_superposition.analysis.neurons`) and
 ``asymmetric-motif`` (one row per searched instance × neuron, ``motif`` where the detector of
-:mod:`..asymmetric_motif` found one).
+:mod:`toy_superposition.analysis.computation` found one).
 """
 
 from __future__ import annotations
 
+from ..analysis.statistics import proportion
 from ..config import PipelineConfig
 from .registry import ClaimResult, claim, insufficient
-from .statistics import proportion
 from .tables import figure_table
 
 SOURCE = "Computation in Superposition"

@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from ..analysis.statistics import wilson_interval
 from ..config import PipelineConfig
 from ..metrics import REPRESENTED_NORM
 from .registry import ClaimResult, claim
-from .statistics import wilson_interval
 from .tables import selected_features
 
 
@@ -115,7 +115,7 @@ def _relu_dense(config: PipelineConfig) -> ClaimResult:
     return ClaimResult(value, holds=bool(ratios) and value == 1.0, detail=detail)
 
 
-#: A represented feature with D_i below this shares its dimension (as in ..superposition_removal).
+#: A represented feature with D_i below this shares its dimension (as in analysis.removing_superposition).
 SHARED_BELOW = 0.9
 
 

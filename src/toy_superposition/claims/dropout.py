@@ -1,9 +1,10 @@
 """Claims of the dropout study ("Superposition and Dropout", its comments, and the reading notes).
 
 The dropout figures already test the post's claims: each figure table carries ``claim`` rows
-(``claim``, ``measured``, ``holds`` ∈ yes / partly / unclear / no) computed from its ``rate``,
+(``claim_id``, ``claim``, ``measured``, ``holds`` ∈ yes / partly / unclear / no) computed from its ``rate``,
 ``transition`` and ``effect`` rows with bootstrap intervals over the independently trained
-models (:mod:`..dropout_regimes`, :mod:`..dropout_superposition`, :mod:`..hidden_kurtosis`).
+models (:mod:`..analysis.dropout_orientation`, :mod:`..analysis.dropout_superposition`,
+:mod:`..analysis.dropout_kurtosis`). A claim finds its row by its id in the ``claim_id`` column.
 The claims here reuse those numbers: the value and interval come from the same rows, and a
 claim holds only when the figure's verdict is "yes" ("partly" and "unclear" do not hold; the
 verdict is kept in the detail).
@@ -19,12 +20,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ..bootstrap_ci import bootstrap_difference_ci
+from ..analysis.dropout_orientation import HALF, TOO_FEW, effect_strength
+from ..analysis.dropout_superposition import INHIBITS, LOW_SPARSITY, PROMOTES
+from ..analysis.statistics import bootstrap_difference_ci, proportion
 from ..config import PipelineConfig
-from ..dropout_regimes import HALF, TOO_FEW, effect_strength
-from ..dropout_superposition import INHIBITS, LOW_SPARSITY, PROMOTES
 from .registry import ClaimResult, claim, insufficient
-from .statistics import proportion
 from .tables import figure_table, rows_of
 
 POST = "Superposition and Dropout"
@@ -36,10 +36,13 @@ YES = "yes"
 # --- reading the figures' verdicts ---------------------------------------------------------------
 
 
-def figure_verdict(table: pd.DataFrame, matches: Callable[[str], bool]) -> pd.Series | None:
-    """The figure's first ``claim`` row whose text ``matches``; None if it made no such claim."""
+def figure_verdict(table: pd.DataFrame, claim_id: str) -> pd.Series | None:
+    """The figure's ``claim`` row for the registered claim ``claim_id`` (its ``claim_id`` column);
+    None if the figure made no such claim."""
     claims = rows_of(table, "claim")
-    found = claims[claims["claim"].map(lambda text: bool(matches(str(text))))]
+    if "claim_id" not in claims:
+        return None
+    found = claims[claims["claim_id"] == claim_id]
     return found.iloc[0] if len(found) else None
 
 
@@ -48,10 +51,6 @@ def with_verdict(verdict: pd.Series, value: float, low: float = np.nan, high: fl
     """A result that holds when the figure's verdict is "yes", with the verdict and its measurement as detail."""
     detail = f"figure verdict: {verdict['holds']}; {verdict['measured']}" + (f"; {extra}" if extra else "")
     return ClaimResult(float(value), float(low), float(high), holds=verdict["holds"] == YES, detail=detail)
-
-
-def starts(prefix: str) -> Callable[[str], bool]:
-    return lambda text: text.startswith(prefix)
 
 
 # --- orientation of the basis -------------------------------------------------------------------
@@ -65,12 +64,12 @@ def _rates(config: PipelineConfig, figure: str) -> tuple[pd.DataFrame, pd.DataFr
     return table, rates[rates["experiment"] == experiment].sort_values("dropout").reset_index(drop=True)
 
 
-def rate_extreme(config: PipelineConfig, figure: str, prefix: str, part: Callable[[pd.Series], pd.Series],
+def rate_extreme(config: PipelineConfig, figure: str, claim_id: str, part: Callable[[pd.Series], pd.Series],
                  largest: bool) -> ClaimResult:
     """The mean alignment (and interval) of the rate in ``part`` that is furthest from the claim
     (the largest mean where the claim is "below 0", the smallest where it is "above 0")."""
     table, rates = _rates(config, figure)
-    verdict = figure_verdict(table, starts(prefix))
+    verdict = figure_verdict(table, claim_id)
     chosen = rates[part(rates["dropout"]) & (rates["regime"] != TOO_FEW)]
     if verdict is None or chosen.empty:
         return insufficient(f"{figure} has no dropout rate (or no verdict) for this claim")
@@ -87,7 +86,7 @@ def rate_extreme(config: PipelineConfig, figure: str, prefix: str, part: Callabl
     threshold="uniformity tests at r = 0 not rejected (p ≥ 0.05)",
 )
 def _uniform(config: PipelineConfig) -> ClaimResult:
-    return rate_extreme(config, "dropout-orientation-2d", "no dropout", lambda r: r == 0.0, largest=True)
+    return rate_extreme(config, "dropout-orientation-2d", "dropout-none-orientation-uniform", lambda r: r == 0.0, largest=True)
 
 
 @claim(
@@ -100,7 +99,7 @@ def _uniform(config: PipelineConfig) -> ClaimResult:
     threshold="interval below 0 at every such rate",
 )
 def _low_avoids(config: PipelineConfig) -> ClaimResult:
-    return rate_extreme(config, "dropout-orientation-2d", "low dropout", lambda r: (r > 0) & (r < HALF), largest=True)
+    return rate_extreme(config, "dropout-orientation-2d", "dropout-low-avoids-axes", lambda r: (r > 0) & (r < HALF), largest=True)
 
 
 @claim(
@@ -112,7 +111,7 @@ def _low_avoids(config: PipelineConfig) -> ClaimResult:
     threshold="interval above 0 at every such rate",
 )
 def _high_aligns(config: PipelineConfig) -> ClaimResult:
-    return rate_extreme(config, "dropout-orientation-2d", "dropout above", lambda r: r > HALF, largest=False)
+    return rate_extreme(config, "dropout-orientation-2d", "dropout-high-aligns-axes", lambda r: r > HALF, largest=False)
 
 
 @claim(
@@ -125,7 +124,7 @@ def _high_aligns(config: PipelineConfig) -> ClaimResult:
 )
 def _transition(config: PipelineConfig) -> ClaimResult:
     table = figure_table(config, "dropout-orientation-2d")
-    verdict = figure_verdict(table, starts("transition to alignment"))
+    verdict = figure_verdict(table, "dropout-transition-about-half")
     transition = rows_of(table, "transition")
     if verdict is None or transition.empty:
         return insufficient("no transition row")
@@ -144,7 +143,7 @@ def _transition(config: PipelineConfig) -> ClaimResult:
 )
 def _dense_weaker(config: PipelineConfig) -> ClaimResult:
     table = figure_table(config, "dropout-orientation-dense")
-    verdict = figure_verdict(table, starts("effect weaker"))
+    verdict = figure_verdict(table, "dropout-dense-effect-weaker")
     models = rows_of(table, "model")
     if verdict is None or models.empty:
         return insufficient("no comparison with sparse features")
@@ -162,7 +161,8 @@ def _dense_weaker(config: PipelineConfig) -> ClaimResult:
     threshold="interval above 0 at every such rate",
 )
 def _highdim(config: PipelineConfig) -> ClaimResult:
-    return rate_extreme(config, "dropout-orientation-highdim", "dropout above", lambda r: r > HALF, largest=False)
+    return rate_extreme(config, "dropout-orientation-highdim", "dropout-highdim-high-aligns-axes", lambda r: r > HALF,
+                        largest=False)
 
 
 @claim(
@@ -175,7 +175,8 @@ def _highdim(config: PipelineConfig) -> ClaimResult:
     threshold=f"interval above 0 at every rate above {HALF:g} and at no rate below",
 )
 def _weights(config: PipelineConfig) -> ClaimResult:
-    return rate_extreme(config, "dropout-weights", "axis alignment of W", lambda r: r > HALF, largest=False)
+    return rate_extreme(config, "dropout-weights", "dropout-weights-align-only-above-half", lambda r: r > HALF,
+                        largest=False)
 
 
 # --- dropout and superposition -------------------------------------------------------------------
@@ -218,7 +219,7 @@ def _grid(config: PipelineConfig) -> ClaimResult:
     shown = rows_of(table, "panel")["importance_decay"].unique()
     if len(shown) == 0:
         return insufficient("no models drawn")
-    verdict = figure_verdict(table, starts("dropout inhibits superposition"))
+    verdict = figure_verdict(table, "dropout-grid-inhibits-superposition")
     return share_of_cells(verdict, _effects(table, float(shown[0])), _inhibits)
 
 
@@ -232,7 +233,7 @@ def _grid(config: PipelineConfig) -> ClaimResult:
 )
 def _raises(config: PipelineConfig) -> ClaimResult:
     table = figure_table(config, "dropout-dims-per-feature")
-    return share_of_cells(figure_verdict(table, starts("more dropout, higher D*")), _effects(table), _inhibits)
+    return share_of_cells(figure_verdict(table, "dropout-raises-d-star"), _effects(table), _inhibits)
 
 
 @claim(
@@ -245,7 +246,7 @@ def _raises(config: PipelineConfig) -> ClaimResult:
 )
 def _not_strict(config: PipelineConfig) -> ClaimResult:
     table = figure_table(config, "dropout-dims-per-feature")
-    verdict = figure_verdict(table, starts("not strict"))
+    verdict = figure_verdict(table, "dropout-d-star-effect-not-strict")
     cells = _effects(table)
     if verdict is None or cells.empty:
         return insufficient("no (1−S, r) cells")
@@ -262,7 +263,7 @@ def _not_strict(config: PipelineConfig) -> ClaimResult:
 )
 def _equal_importance(config: PipelineConfig) -> ClaimResult:
     table = figure_table(config, "dropout-importance")
-    verdict = figure_verdict(table, starts("dropout inhibits superposition, I = 1, all densities"))
+    verdict = figure_verdict(table, "dropout-inhibits-superposition-equal-importance")
     return share_of_cells(verdict, _effects(table, 1.0), _inhibits)
 
 
@@ -286,7 +287,7 @@ def _decaying_sparse(config: PipelineConfig) -> ClaimResult:
     decay = _decaying(table)
     if decay is None:
         return insufficient("no decaying importance profile")
-    verdict = figure_verdict(table, lambda text: text.startswith("dropout inhibits superposition, I_i") and "sparse" in text)
+    verdict = figure_verdict(table, "dropout-inhibits-superposition-decaying-sparse")
     cells = _effects(table, decay)
     return share_of_cells(verdict, cells[cells["feature_probability"] < LOW_SPARSITY], _inhibits)
 
@@ -307,7 +308,7 @@ def _exception(config: PipelineConfig) -> ClaimResult:
     if decay is None:
         return insufficient("no decaying importance profile")
     cells = _effects(table, decay)
-    return share_of_cells(figure_verdict(table, starts("exception: not inhibited")),
+    return share_of_cells(figure_verdict(table, "dropout-exception-decaying-low-sparsity"),
                           cells[cells["feature_probability"] >= LOW_SPARSITY], lambda c: ~_inhibits(c))
 
 
@@ -327,7 +328,7 @@ KURTOSIS = "vector"
 )
 def _kurtosis_rises(config: PipelineConfig) -> ClaimResult:
     table = figure_table(config, "dropout-kurtosis")
-    verdict = figure_verdict(table, starts(f"{KURTOSIS} kurtosis higher"))
+    verdict = figure_verdict(table, "dropout-kurtosis-rises")
     models = rows_of(table, "model")
     if verdict is None or models.empty:
         return insufficient("no models")
@@ -351,7 +352,7 @@ def _kurtosis_privileged(config: PipelineConfig) -> ClaimResult:
     table = figure_table(config, "dropout-kurtosis")
     rates = rows_of(table, "rate")
     rates = rates[rates["measure"] == KURTOSIS]
-    verdict = figure_verdict(table, starts(f"{KURTOSIS} kurtosis above"))
+    verdict = figure_verdict(table, "dropout-kurtosis-above-rotated-control")
     if verdict is None or rates.empty:
         return insufficient("no rates")
     hits = int(rates["privileged"].astype(bool).sum())

@@ -3,7 +3,7 @@ transformations ending in the octahedron.
 
 Evidence: the long-format figure tables of ``energy-levels`` (``quantity`` = ``jump`` rows,
 one per detected jump of a feature between dimensionality levels, with the loss's slope
-percentile there; :mod:`..energy_levels`) and ``geometric-transformations`` (``regime`` rows,
+percentile there; :mod:`toy_superposition.analysis.learning_dynamics`) and ``geometric-transformations`` (``regime`` rows,
 one per loss regime; ``restart`` rows, one per restart with ``is_octahedron``).
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..analysis.learning_dynamics import level_name
+from ..analysis.statistics import proportion
 from ..config import PipelineConfig
-from ..energy_levels import level_name
 from .registry import ClaimResult, claim, insufficient
-from .statistics import proportion
 from .tables import figure_table, rows_of
 
 SOURCE = "Superposition and Learning Dynamics"

@@ -14,11 +14,11 @@ import math
 
 import pandas as pd
 
+from ..analysis.geometry import LEARNED_NORM
+from ..analysis.nonuniform_geometry import COLLAPSED, NOT_LEARNED, SIDE_BY_SIDE
+from ..analysis.statistics import proportion
 from ..config import PipelineConfig
-from ..feature_sets import COLLAPSED, NOT_LEARNED, SIDE_BY_SIDE
-from ..geometry import LEARNED_NORM
 from .registry import ClaimResult, claim, insufficient
-from .statistics import proportion
 from .tables import figure_table
 
 SOURCE = "Geometry: Non-Uniform Superposition"

@@ -3,15 +3,15 @@ feature (n=2 in m=1, n=3 in m=2) against the closed-form theory.
 
 Evidence: the figure tables of ``phase-2-in-1`` and ``phase-3-in-2``, one row per grid point
 with the kept models' majority phase (``empirical_phase``), the theory's phase and ``agree``
-(:mod:`..phase_diagram`).
+(:mod:`toy_superposition.analysis.phase_change`).
 """
 
 from __future__ import annotations
 
+from ..analysis.phase_change import SUPERPOSITION
+from ..analysis.statistics import proportion
 from ..config import PipelineConfig
-from ..phase_theory import SUPERPOSITION
 from .registry import ClaimResult, claim, insufficient
-from .statistics import proportion
 from .tables import figure_table
 
 SOURCE = "Superposition as a Phase Change"

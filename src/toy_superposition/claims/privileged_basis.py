@@ -4,7 +4,7 @@ where the linear model's do not.
 
 Evidence: the ``privileged-relu-hidden`` figure table (one row per density × neuron × feature of
 the selected models, with per-density counts of monosemantic and polysemantic neurons;
-definitions in :mod:`..neurons`) and the ``linear-vs-relu-hidden`` table (per model and
+definitions in :mod:`toy_superposition.analysis.neurons`) and the ``linear-vs-relu-hidden`` table (per model and
 density, the mean neuron purity ``max_i W_ik² / Σ_i W_ik²``).
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..analysis.statistics import proportion
 from ..config import PipelineConfig
 from .registry import ClaimResult, claim, insufficient
-from .statistics import proportion
 from .tables import figure_table
 
 SOURCE = "Superposition in a Privileged Basis"

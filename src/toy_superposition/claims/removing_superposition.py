@@ -4,7 +4,7 @@ removes superposition, at the cost of a higher loss, by killing the less importa
 Evidence: the ``l1-superposition`` figure table, ``quantity`` = ``summary`` rows: one per
 penalty λ (the selected model) with the features represented and in superposition, whether
 the represented ones are the most important, and the loss relative to λ = 0
-(:mod:`..superposition_removal`).
+(:mod:`..analysis.removing_superposition`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import math
 
 import pandas as pd
 
+from ..analysis.removing_superposition import SUPERPOSED_BELOW, superposition_free_from
+from ..analysis.statistics import proportion
 from ..config import PipelineConfig
-from ..superposition_removal import SUPERPOSED_BELOW, superposition_free_from
 from .registry import ClaimResult, claim, insufficient
-from .statistics import proportion
 from .tables import figure_table, rows_of
 
 SOURCE = "Strategic Approaches: Removing Superposition"

@@ -2,15 +2,16 @@
 
 Claims prefer the figure's own table (``results/.../figures/<figure>.parquet``): the claim is
 then computed from exactly the numbers the figure plots. The claims stage depends on every
-figure table and every figure's experiment data (``workflow_spec.report_stages``).
+figure table and every figure's experiment data (``pipeline.dag.report_stages``).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..artifacts import experiment_paths, figure_paths, read_parquet
+from ..artifacts import read_parquet
 from ..config import PipelineConfig
+from ..paths import experiment_paths, figure_paths
 
 
 def figure_table(config: PipelineConfig, figure: str) -> pd.DataFrame:

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..analysis.statistics import longest_run, wilson_interval
 from ..config import PipelineConfig
 from ..metrics import REPRESENTED_NORM
 from .registry import ClaimResult, claim
-from .statistics import longest_run, wilson_interval
 from .tables import selected_features
 
 UNIFORM = "uniform-400-in-30"

@@ -32,12 +32,11 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from .. import neurons
+from ..analysis import neurons
 from ..config import FigureSpec, PipelineConfig
-from . import neuron_plots
 from .common import density_label, importance_label, load_results, new_figure
-
-DEPENDS_ON = (neurons, neuron_plots)
+from .common import neurons as neuron_plots
+from .registry import figure
 
 
 def neuron_table(W1: torch.Tensor, W2: torch.Tensor) -> pd.DataFrame:
@@ -84,6 +83,7 @@ def _number(value: float) -> str:
     return "–" if value != value else f"{value:.1f}"
 
 
+@figure("absval-100-in-40")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     name = figure.experiments[0]
     results = load_results(config, name)

@@ -23,12 +23,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import absolute_value, neurons
+from ..analysis import computation
 from ..config import FigureSpec, PipelineConfig
-from . import neuron_plots
-from .common import density_label, importance_label, new_figure
-
-DEPENDS_ON = (absolute_value, neurons, neuron_plots)
+from .common import density_label, importance_label, load_results, new_figure
+from .common import neurons as neuron_plots
+from .registry import figure
 
 
 def model_table(W1: np.ndarray, W2: np.ndarray, b: np.ndarray) -> pd.DataFrame:
@@ -36,10 +35,10 @@ def model_table(W1: np.ndarray, W2: np.ndarray, b: np.ndarray) -> pd.DataFrame:
     import torch
 
     W1t, W2t = torch.as_tensor(W1)[None], torch.as_tensor(W2)[None]
-    scaled1, scaled2 = absolute_value.rescale_hidden_units(W1t, W2t)
-    side_feature, side = absolute_value.side_neurons(W1t, W2t)
-    pair = absolute_value.has_pair(W1t, W2t)[0].numpy()
-    gain = absolute_value.gains(W1t, W2t)[0].numpy()
+    scaled1, scaled2 = computation.rescale_hidden_units(W1t, W2t)
+    side_feature, side = computation.side_neurons(W1t, W2t)
+    pair = computation.has_pair(W1t, W2t)[0].numpy()
+    gain = computation.gains(W1t, W2t)[0].numpy()
     n, m = W1.shape
     feature, neuron = np.divmod(np.arange(n * m), m)
     return pd.DataFrame({
@@ -71,8 +70,8 @@ def _role(feature: int, side: int) -> str:
     return f"ReLU({'' if side > 0 else '−'}x{feature})"
 
 
+@figure("absval-3-in-6")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
-    from .common import load_results
 
     name = figure.experiments[0]
     results = load_results(config, name)

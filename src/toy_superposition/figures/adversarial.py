@@ -25,10 +25,12 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from .. import adversarial, metrics
+from .. import metrics
+from ..analysis import adversarial
 from ..config import FigureSpec, PipelineConfig, derive_seed
-from ..distributions import FeatureDistribution, distribution_for, sample_features
+from ..distributions import FeatureDistribution, sample_features
 from .common import importance_label, inverse_density_axis, load_results, new_figure
+from .registry import figure
 
 #: Inputs per model on which the attack is evaluated.
 EVAL_BATCH = 512
@@ -38,7 +40,7 @@ def vulnerability_table(config: PipelineConfig, name: str) -> pd.DataFrame:
     """Attack every selected model of experiment ``name`` (one per density), densest first."""
     results = load_results(config, name)
     spec = results.spec
-    dist = distribution_for(spec)
+    dist = results.distribution
     selected = results.selected()
     rows = []
     for row in selected.itertuples():
@@ -68,6 +70,7 @@ def vulnerability_table(config: PipelineConfig, name: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@figure("adversarial")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     name = figure.experiments[0]
     table = vulnerability_table(config, name)

@@ -33,12 +33,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
-from .. import absolute_value, asymmetric_motif, neurons
+from ..analysis import computation
 from ..config import FigureSpec, PipelineConfig
-from . import neuron_plots
 from .common import load_results, new_figure
-
-DEPENDS_ON = (asymmetric_motif, absolute_value, neurons, neuron_plots)
+from .common import neurons as neuron_plots
+from .registry import figure
 
 POSITIVE, NEGATIVE = "#c0392b", "#2c6fb0"
 
@@ -50,7 +49,7 @@ def search(config: PipelineConfig, names: tuple[str, ...]) -> tuple[pd.DataFrame
         results = load_results(config, name)
         params = neuron_plots.load_weights(config, name)
         weights[name] = params
-        candidates = asymmetric_motif.candidate_table(params["W1"], params["W2"])
+        candidates = computation.candidate_table(params["W1"], params["W2"])
         info = results.instances[["instance", "setting", "restart", "feature_probability", "selected", "final_loss"]]
         candidates = candidates.merge(info, on="instance", how="left")
         candidates.insert(0, "experiment", name)
@@ -76,7 +75,7 @@ def draw_motif(ax: Axes, W1: np.ndarray, W2: np.ndarray, motif: pd.Series) -> No
     """The circuit of one motif: x_a, x_b → neurons k, k' → y_a, y_b, rescaled weights."""
     import torch
 
-    s1, s2 = absolute_value.rescale_hidden_units(torch.as_tensor(W1)[None], torch.as_tensor(W2)[None])
+    s1, s2 = computation.rescale_hidden_units(torch.as_tensor(W1)[None], torch.as_tensor(W2)[None])
     s1, s2 = s1[0].numpy(), s2[0].numpy()
     a, b, k, kp = int(motif.feature_a), int(motif.feature_b), int(motif.neuron), int(motif.partner)
     inputs = {a: (0.0, 0.75), b: (0.0, 0.25)}
@@ -116,6 +115,7 @@ def draw_motif(ax: Axes, W1: np.ndarray, W2: np.ndarray, motif: pd.Series) -> No
     ax.axis("off")
 
 
+@figure("asymmetric-motif")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     table, weights = search(config, figure.experiments)
     motifs = table[table["motif"]]

@@ -3,7 +3,7 @@
 Six features in three correlated pairs (red, green, blue), m = 2, across feature densities.
 Top: the selected model at each density, canonicalised as in :mod:`.correlated_geometry`.
 Bottom: for every pair (a, b), the share of its weight on its first principal component
-(a + b)/√2 (:func:`..feature_sets.pc_share`: 1 = collapsed onto the principal component,
+(a + b)/√2 (:func:`toy_superposition.analysis.nonuniform_geometry.pc_share`: 1 = collapsed onto the principal component,
 ¾ = 60° apart as in a hexagon, ½ = orthogonal), mean over the three pairs; small dots are
 all restarts, the line the selected models.
 
@@ -19,21 +19,21 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import alignment, feature_sets, geometry
+from ..analysis import geometry, nonuniform_geometry
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from . import captions, correlated_geometry
-from .common import density_label, inverse_density_axis, load_results, new_figure
-
-DEPENDS_ON = (alignment, feature_sets, geometry, correlated_geometry, captions)
+from .common import captions, density_label, inverse_density_axis, load_results, new_figure
+from .common import correlated as correlated_geometry
+from .registry import figure
 
 _LEVELS = {1.0: "collapsed (PCA)", 0.75: "60° (hexagon)", 0.5: "orthogonal"}
 
 
 def pair_shares(W: np.ndarray, set_size: int) -> list[float]:
-    return [feature_sets.pc_share(W, s * set_size, s * set_size + 1) for s in range(W.shape[0] // set_size)]
+    return [nonuniform_geometry.pc_share(W, s * set_size, s * set_size + 1) for s in range(W.shape[0] // set_size)]
 
 
+@figure("correlated-collapse")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     (name,) = figure.experiments
     results = load_results(config, name)
@@ -56,7 +56,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     selected = everything[everything["selected"]].sort_values("feature_probability")
     sparsest, densest = selected.iloc[0], selected.iloc[-1]
     collapsed_dense = int((table[(table["instance"] == densest["instance"])]
-                           .drop_duplicates("set")["set_label"] == feature_sets.COLLAPSED).sum())
+                           .drop_duplicates("set")["set_label"] == nonuniform_geometry.COLLAPSED).sum())
     measured = {
         "sparsest_geometry": names[int(sparsest["instance"])],
         "sparsest_labels": ", ".join(table[table["instance"] == sparsest["instance"]].drop_duplicates("set")["set_label"]),
@@ -66,7 +66,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         "densest_pairs_collapsed": collapsed_dense,
     }
     collapsed = (table.drop_duplicates(["instance", "set"])
-                 .assign(collapsed=lambda t: t["set_label"] == feature_sets.COLLAPSED)
+                 .assign(collapsed=lambda t: t["set_label"] == nonuniform_geometry.COLLAPSED)
                  .groupby("feature_probability")["collapsed"].sum().sort_index(ascending=False))
     share = selected.set_index("feature_probability")["mean_pc_share"].sort_index(ascending=False)
     measured["collapsed_pairs_dense_to_sparse"] = ", ".join(str(int(c)) for c in collapsed)
@@ -80,7 +80,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                f"{measured['sparsest_geometry']}, the pairs {measured['sparsest_labels']}, PC share "
                f"{measured['sparsest_mean_pc_share']:.2f}; densest {density_label(float(densest['feature_probability']))}: "
                f"{measured['densest_geometry']}, PC share {measured['densest_mean_pc_share']:.2f}, "
-               f"{collapsed_dense}/3 pairs collapsed (cos > {feature_sets.ANTIPODAL_COS:g}).\n"
+               f"{collapsed_dense}/3 pairs collapsed (cos > {nonuniform_geometry.ANTIPODAL_COS:g}).\n"
                f"From dense to sparse, pairs collapsed: {measured['collapsed_pairs_dense_to_sparse']}; "
                f"PC share: {measured['pc_share_dense_to_sparse']}.")
     models = table.sort_values("feature_probability", ascending=False)

@@ -13,40 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .. import metrics
 from ..config import FigureSpec, PipelineConfig
-from .common import ExperimentResults, importance_label, inverse_density_axis, load_results, new_figure
-
-#: The sticky points marked on the plot: value → label.
-STICKY = {1.0: "1", 0.5: "1/2"}
-
-
-def d_star_table(results: ExperimentResults) -> pd.DataFrame:
-    """D* and the number of represented features of every selected instance, densest first."""
-    selected = results.selected()
-    index = selected["instance"].to_numpy()
-    d_star = metrics.dimensions_per_feature(results.W).numpy()[index]
-    represented = metrics.features_represented(results.W).numpy()[index]
-    return pd.DataFrame({
-        "experiment": results.spec.name,
-        "instance": index,
-        "feature_probability": selected["feature_probability"].to_numpy(),
-        "inverse_density": 1.0 / selected["feature_probability"].to_numpy(),
-        "d_star": d_star,
-        "features_represented": represented.astype(np.int64),
-        "hidden": results.spec.hidden,
-    })
+from .common import importance_label, inverse_density_axis, load_results, new_figure
+from .common.d_star import STICKY, d_star_table, draw_d_star
+from .registry import figure
 
 
-def draw_d_star(ax: Axes, table: pd.DataFrame, label_experiments: bool, **style) -> None:
-    """The D* curve(s) of ``d_star_table`` rows, one per experiment."""
-    for name, rows in table.groupby("experiment", sort=False):
-        ax.plot(rows["inverse_density"], rows["d_star"], label=name if label_experiments else r"$D^* = m/\|W\|_F^2$", **style)
-
-
+@figure("dims-per-feature")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     experiments = [load_results(config, name) for name in figure.experiments]
     table = pd.concat([d_star_table(r) for r in experiments], ignore_index=True)

@@ -5,7 +5,7 @@ D* = m/‖W‖²_F against 1/(1−S), one curve per dropout rate (the lowest-los
 setting, as in the paper's figure; every restart as a faint dot), with the paper's sticky
 values 1 and 1/2 marked. Right: the same with D*_count = m / (features with ‖W_i‖ above half
 the largest norm), which dropout's shrinking of the norms does not move
-(:mod:`..dropout_superposition`).
+(:mod:`toy_superposition.analysis.dropout_superposition`).
 
 The post: "models with more dropout having higher dimensions per feature for a given sparsity
 rate, but this effect is not strict; at low levels of dropout and certain sparsity, the
@@ -14,12 +14,12 @@ dimensions per feature can be lower for dropout models".
 Table columns (every row: ``row``, ``experiment``; null where a kind has no such column):
 
 * ``model`` — every model with I = 1: the columns of
-  :func:`..dropout_superposition.superposition_table` (``instance``, ``setting``,
+  :func:`toy_superposition.analysis.dropout_superposition.superposition_table` (``instance``, ``setting``,
   ``restart``, ``selected``, ``feature_probability``, ``importance_decay``, ``dropout``,
   ``final_loss``, ``d_star``, ``d_star_count``, ``frobenius_sq``, ``features_represented``)
   and ``inverse_density`` = 1/(1−S);
 * ``effect`` — per (density, rate > 0) and ``measure`` ("d_star" or "d_star_count"): the
-  columns of :func:`..dropout_superposition.dropout_effects` (``delta`` = mean at r − mean at
+  columns of :func:`toy_superposition.analysis.dropout_superposition.dropout_effects` (``delta`` = mean at r − mean at
   0 with ``ci_low``, ``ci_high``, ``verdict``);
 * ``claim`` — ``claim`` ("more dropout, higher D* …", "not strict: …", "... and with
   D*_count …"), ``measured``, ``holds``.
@@ -31,15 +31,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import dropout_superposition as ds
+from ..analysis import dropout_superposition as ds
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
 from .common import inverse_density_axis, load_results, new_figure
-from .dropout_orientation import RATE_CMAP, RATE_NORM, tidy, wrap_caption
+from .common.dropout import RATE_CMAP, RATE_NORM, tidy, wrap_caption
+from .registry import figure
 
 STICKY = {1.0: "1", 0.5: "1/2"}
 
 
+@figure("dropout-dims-per-feature")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     (name,) = figure.experiments
     results = load_results(config, name)
@@ -56,14 +58,16 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     star = effects[effects["measure"] == "d_star"]
     lower = star[star["verdict"] == ds.PROMOTES]
     claims = pd.DataFrame([
-        ds.inhibition_claim(star, 1.0, "more dropout, higher D* (dropout inhibits superposition), I = 1"),
-        {"claim": "not strict: some (1−S, r) cells have lower D* with dropout",
+        {"claim_id": "dropout-raises-d-star",
+         **ds.inhibition_claim(star, 1.0, "more dropout, higher D* (dropout inhibits superposition), I = 1")},
+        {"claim_id": "dropout-d-star-effect-not-strict",
+         "claim": "not strict: some (1−S, r) cells have lower D* with dropout",
          "measured": (f"{len(lower)} of {len(star)} cells with ΔD* CI < 0" + (": " + ", ".join(
              f"1−S={c.feature_probability:.2g}, r={c.dropout:g}: {c.delta:+.2f} [{c.ci_low:+.2f}, {c.ci_high:+.2f}]"
              for c in lower.itertuples()) if len(lower) else "")),
          "holds": "yes" if len(lower) else "no"},
-        ds.inhibition_claim(effects[effects["measure"] == "d_star_count"], 1.0,
-                            "... and with D*_count (not moved by norm shrinkage)"),
+        {"claim_id": "", **ds.inhibition_claim(effects[effects["measure"] == "d_star_count"], 1.0,
+                                               "... and with D*_count (not moved by norm shrinkage)")},
     ])
     table = tidy(pd.concat([models.assign(row="model"), effects.assign(row="effect"), claims.assign(row="claim")],
                            ignore_index=True))

@@ -8,7 +8,7 @@ I_i = 0.7^i (the experiment's grid), over feature density, with and without drop
 * top: D* = m/‖W‖²_F (mean over restarts; bars: min to max) against 1/(1−S), one line per
   dropout rate, one panel per importance profile;
 * bottom: ΔD* = mean D*(r) − mean D*(0) with its 95% bootstrap interval over restarts
-  (:mod:`..dropout_superposition`); above 0 = dropout inhibits superposition. The shaded band
+  (:mod:`toy_superposition.analysis.dropout_superposition`); above 0 = dropout inhibits superposition. The shaded band
   is "low sparsity" (1−S ≥ 0.3).
 
 Table columns (every row: ``row``, ``experiment``; null where a kind has no such column):
@@ -29,17 +29,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import dropout_superposition as ds
+from ..analysis import dropout_superposition as ds
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
 from .common import inverse_density_axis, load_results, new_figure
-from .dropout_orientation import RATE_CMAP, RATE_NORM, tidy, wrap_caption
+from .common.dropout import RATE_CMAP, RATE_NORM, tidy, wrap_caption
+from .registry import figure
 
 
 def profile_label(decay: float) -> str:
     return "I = 1" if decay == 1.0 else f"$I_i = {decay:g}^i$"
 
 
+@figure("dropout-importance")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     (name,) = figure.experiments
     results = load_results(config, name)
@@ -54,15 +56,19 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     claims = []
     for decay in decays:
         label = "I = 1" if decay == 1.0 else f"I_i = {decay:g}^i"
-        claims.append(ds.inhibition_claim(effects, decay, f"dropout inhibits superposition, {label}, all densities"))
+        claims.append({"claim_id": "dropout-inhibits-superposition-equal-importance" if decay == 1.0 else "",
+                       **ds.inhibition_claim(effects, decay, f"dropout inhibits superposition, {label}, all densities")})
         if decay < 1.0:
-            claims.append(ds.inhibition_claim(effects, decay, f"dropout inhibits superposition, {label}, "
-                                              f"sparse (1−S < {ds.LOW_SPARSITY:g})", dense_only=False))
-            claims.append(ds.exception_claim(effects, decay, f"exception: not inhibited with {label} at low sparsity "
-                                             f"(1−S ≥ {ds.LOW_SPARSITY:g})"))
-            claims.append(ds.exception_claim(counted, decay, "the same exception measured with the norm-free "
-                                             "D*_count (ΔD*_count)"))
-    claims.append(ds.inhibition_claim(counted, 1.0, "D*_count: dropout inhibits superposition, I = 1, all densities"))
+            claims.append({"claim_id": "dropout-inhibits-superposition-decaying-sparse",
+                           **ds.inhibition_claim(effects, decay, f"dropout inhibits superposition, {label}, "
+                                                 f"sparse (1−S < {ds.LOW_SPARSITY:g})", dense_only=False)})
+            claims.append({"claim_id": "dropout-exception-decaying-low-sparsity",
+                           **ds.exception_claim(effects, decay, f"exception: not inhibited with {label} at low "
+                                                f"sparsity (1−S ≥ {ds.LOW_SPARSITY:g})")})
+            claims.append({"claim_id": "", **ds.exception_claim(counted, decay, "the same exception measured with the "
+                                                                 "norm-free D*_count (ΔD*_count)")})
+    claims.append({"claim_id": "", **ds.inhibition_claim(counted, 1.0,
+                                                          "D*_count: dropout inhibits superposition, I = 1, all densities")})
     claims = pd.DataFrame(claims)
     effects = pd.concat([effects.assign(measure="d_star"), counted.assign(measure="d_star_count")],
                         ignore_index=True)

@@ -6,7 +6,7 @@ privileged basis, since activations in a non-privileged basis should look like a
 Gaussian's (kurtosis ≈ 3).
 
 For every model of the experiment, 2048 fresh inputs from its feature distribution give the
-hidden activations ``h = Wᵀx`` (the deterministic model); :mod:`..hidden_kurtosis` measures
+hidden activations ``h = Wᵀx`` (the deterministic model); :mod:`toy_superposition.analysis.dropout_kurtosis` measures
 
 * left: the per-vector kurtosis (the m coordinates of one activation vector as a sample,
   averaged over inputs; Anthropic's measure), with the isotropic-Gaussian value 3m/(m+2)
@@ -23,7 +23,7 @@ were not privileged. The basis is privileged at a rate when the paired differenc
 Table columns (every row: ``row``, ``experiment``; null where a kind has no such column):
 
 * ``model`` — every model: ``instance``, ``dropout``, ``vector``, ``vector_rotated``,
-  ``coordinate``, ``coordinate_rotated`` (the kurtoses of :func:`..hidden_kurtosis.model_kurtosis`);
+  ``coordinate``, ``coordinate_rotated`` (the kurtoses of :func:`toy_superposition.analysis.dropout_kurtosis.model_kurtosis`);
 * ``rate`` — per rate and ``measure`` ("vector" / "coordinate"): ``dropout``, ``models``,
   ``mean`` / ``ci_low`` / ``ci_high`` (model), ``rotated_mean`` / ``rotated_ci_*`` (rotated
   control), ``excess_mean`` / ``excess_ci_*`` (paired model − control), ``privileged``
@@ -37,13 +37,13 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import hidden_kurtosis as hk
+from ..analysis import dropout_kurtosis as hk
+from ..analysis.statistics import bootstrap_difference_ci, bootstrap_mean_ci
 from ..artifacts import ArtifactError
-from ..bootstrap_ci import bootstrap_difference_ci, bootstrap_mean_ci
 from ..config import FigureSpec, PipelineConfig, derive_seed
-from ..distributions import distribution_for
 from .common import importance_label, load_results, new_figure
-from .dropout_orientation import tidy, wrap_caption
+from .common.dropout import tidy, wrap_caption
+from .registry import figure
 
 MEASURES = {
     "vector": "per-vector kurtosis (across the m coordinates)",
@@ -80,17 +80,21 @@ def claims_for(models: pd.DataFrame, rates: pd.DataFrame, measure: str) -> list[
     below = part[part["excess_ci_high"] < 0]["dropout"].tolist()
     rotated_rise = bootstrap_difference_ci(models.loc[models["dropout"] == high, f"{measure}_rotated"].to_numpy(),
                                            models.loc[models["dropout"] == low, f"{measure}_rotated"].to_numpy(), seed=8)
+    registered = measure == "vector"  # the comment's measure; the per-coordinate one is shown beside it
     return [
-        {"claim": f"{measure} kurtosis higher with more dropout (r={high:g} vs r={low:g})",
+        {"claim_id": "dropout-kurtosis-rises" if registered else "",
+         "claim": f"{measure} kurtosis higher with more dropout (r={high:g} vs r={low:g})",
          "measured": f"difference {rise}; rotated control difference {rotated_rise}",
          "holds": "yes" if rise.low > 0 else ("no" if rise.high < 0 else "unclear")},
-        {"claim": f"{measure} kurtosis above the rotated control (privileged basis)",
+        {"claim_id": "dropout-kurtosis-above-rotated-control" if registered else "",
+         "claim": f"{measure} kurtosis above the rotated control (privileged basis)",
          "measured": f"above at {len(privileged)} of {len(part)} rates: " + (", ".join(f"{r:g}" for r in privileged) or "none")
          + "; below (kurtosis lower than the control) at: " + (", ".join(f"{r:g}" for r in below) or "none"),
          "holds": "yes" if len(privileged) == len(part) else ("partly" if privileged else "no")},
     ]
 
 
+@figure("dropout-kurtosis")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     (name,) = figure.experiments
     results = load_results(config, name)
@@ -100,7 +104,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                             f"experiment {name} is {spec.model} / {spec.distribution}")
     m = spec.hidden
     instances = results.instances.sort_values("instance").reset_index(drop=True)
-    probability = distribution_for(spec).probability
+    probability = results.distribution.probability
     values = hk.model_kurtosis(results.W, probability, batch_size=BATCH, seed=derive_seed(spec.seed, "kurtosis"))
     models = pd.DataFrame({
         "row": "model", "experiment": name, "instance": instances["instance"].to_numpy(),

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
 from .common import importance_label, load_results, new_figure
-from .dropout_orientation import (
+from .common.dropout import (
     RATE_CMAP,
     RATE_NORM,
     alignment_axes,
@@ -41,8 +41,13 @@ from .dropout_orientation import (
     tidy,
     wrap_caption,
 )
+from .registry import figure
+
+#: The kinds of this figure's claim rows → the registered claims that read them.
+CLAIM_IDS = {"high": "dropout-highdim-high-aligns-axes"}
 
 
+@figure("dropout-orientation-highdim")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     (name,) = figure.experiments
     results = load_results(config, name)
@@ -56,6 +61,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     claims = analysis["claims"].copy()
     claims.insert(0, "row", "claim")
     claims.insert(1, "experiment", name)
+    claims.insert(2, "claim_id", claims["kind"].map(CLAIM_IDS).fillna(""))
     transition_row = pd.DataFrame([{"row": "transition", "experiment": name, "mean": transition.estimate,
                                     "ci_low": transition.low, "ci_high": transition.high,
                                     "defined": analysis["defined"]}])

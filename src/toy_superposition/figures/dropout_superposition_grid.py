@@ -5,7 +5,7 @@ importance I_i = decay^i (the experiment's decaying profile where its grid has s
 lowest-loss model per (dropout rate, feature density): WᵀW with the bias b as a column on
 its right, on the fixed diverging scale [−1, 1] (feature 0, the most important, at the top).
 Dropout increases from top to bottom, sparsity from left to right. Each panel is titled with
-its D* = m/‖W‖²_F and D*_count (:mod:`..dropout_superposition`).
+its D* = m/‖W‖²_F and D*_count (:mod:`toy_superposition.analysis.dropout_superposition`).
 
 The post: "dropout has a clear qualitative effect on the superposition learned ... generally,
 I think dropout inhibits superposition". The caption states the measured ΔD* verdicts.
@@ -18,7 +18,7 @@ Table columns (every row: ``row``, ``experiment``; null where a kind has no such
 * ``panel`` — one per drawn model: ``instance``, ``dropout``, ``feature_probability``,
   ``importance_decay``, ``d_star``, ``d_star_count``, ``features_represented``;
 * ``effect`` — one per (importance profile, density, rate > 0), every profile, measure D*:
-  the columns of :func:`..dropout_superposition.dropout_effects` (``restarts``, ``baseline``
+  the columns of :func:`toy_superposition.analysis.dropout_superposition.dropout_effects` (``restarts``, ``baseline``
   = mean D* at r = 0, ``value`` = mean D* at r, ``delta``, ``ci_low``, ``ci_high``,
   ``verdict`` ∈ inhibits / promotes / unclear);
 * ``claim`` — ``claim`` ("dropout inhibits superposition (I_i = …^i, all densities)", "...
@@ -32,11 +32,12 @@ import pandas as pd
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
-from .. import dropout_superposition as ds
+from ..analysis import dropout_superposition as ds
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
 from .common import WEIGHT_CMAP, WEIGHT_NORM, density_label, load_results, matrix_with_bias, new_figure
-from .dropout_orientation import tidy, wrap_caption
+from .common.dropout import tidy, wrap_caption
+from .registry import figure
 
 
 def shown_decay(decays: list[float]) -> float:
@@ -45,6 +46,7 @@ def shown_decay(decays: list[float]) -> float:
     return min(below) if below else max(decays)
 
 
+@figure("dropout-superposition-grid")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     (name,) = figure.experiments
     results = load_results(config, name)
@@ -58,9 +60,10 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     probabilities = sorted(shown["feature_probability"].unique(), reverse=True)
     effects = ds.dropout_effects(models)
     claims = pd.DataFrame([
-        ds.inhibition_claim(effects, decay, f"dropout inhibits superposition (I_i = {decay:g}^i, all densities)"),
-        ds.inhibition_claim(ds.dropout_effects(models, "d_star_count"), decay,
-                            f"... measured by D*_count (norm-free), I_i = {decay:g}^i"),
+        {"claim_id": "dropout-grid-inhibits-superposition",
+         **ds.inhibition_claim(effects, decay, f"dropout inhibits superposition (I_i = {decay:g}^i, all densities)")},
+        {"claim_id": "", **ds.inhibition_claim(ds.dropout_effects(models, "d_star_count"), decay,
+                                               f"... measured by D*_count (norm-free), I_i = {decay:g}^i")},
     ])
 
     matrix_rows, panel_rows = [], []

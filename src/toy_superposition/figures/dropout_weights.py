@@ -31,11 +31,12 @@ import pandas as pd
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from .. import dropout_regimes as dr
+from ..analysis import dropout_orientation as orientation
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
 from .common import WEIGHT_CMAP, importance_label, load_results, new_figure
-from .dropout_orientation import alignment_axes, draw_alignment, orientation_table, tidy, wrap_caption
+from .common.dropout import alignment_axes, draw_alignment, orientation_table, tidy, wrap_caption
+from .registry import figure
 
 
 def row_order(W: np.ndarray) -> np.ndarray:
@@ -45,6 +46,7 @@ def row_order(W: np.ndarray) -> np.ndarray:
     return np.lexsort((-norms, dominant))
 
 
+@figure("dropout-weights")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     (name,) = figure.experiments
     results = load_results(config, name)
@@ -52,13 +54,14 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     if spec.model != "relu_output_dropout" or spec.hidden < 2:
         raise ArtifactError(f"figure {figure.name}: needs relu_output_dropout models, experiment {name} is {spec.model}")
     models = orientation_table(results)
-    summary = dr.alignment_by_rate(models["dropout"].to_numpy(), models["feature_alignment"].to_numpy(), spec.hidden)
+    summary = orientation.alignment_by_rate(models["dropout"].to_numpy(), models["feature_alignment"].to_numpy(), spec.hidden)
     # The z-test assumes one direction per model; the mean over a model's features is not that.
     summary = summary.drop(columns=["z", "p_uniform"])
     summary.insert(0, "row", "rate")
     summary.insert(1, "experiment", name)
-    transition, defined = dr.transition_interval(models["dropout"].to_numpy(), models["feature_alignment"].to_numpy())
-    claim = dr.threshold_claim(summary, "axis alignment of W only above about 50% dropout")
+    transition, defined = orientation.transition_interval(models["dropout"].to_numpy(), models["feature_alignment"].to_numpy())
+    claim = {"claim_id": "dropout-weights-align-only-above-half",
+             **orientation.threshold_claim(summary, "axis alignment of W only above about 50% dropout")}
     claims = pd.DataFrame([claim])
     claims.insert(0, "row", "claim")
     claims.insert(1, "experiment", name)

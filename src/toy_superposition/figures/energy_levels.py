@@ -5,8 +5,8 @@ at a density where the features end up in antipodal pairs, followed through trai
 its log-spaced weight snapshots. Top: every feature's dimensionality D_i(t) (one line per
 feature that ever reaches a level above 0; never-learned features in grey), with the levels
 1, 3/4, 2/3, 1/2, 2/5 marked. Bottom: the loss of each snapshot on one fixed evaluation batch
-(smooth, so small drops show; ``trajectories.snapshot_losses``) over the logged training
-loss (faint). The jumps found by ``energy_levels.detect_jumps`` are drawn as vertical lines
+(smooth, so small drops show; ``learning_dynamics.snapshot_losses``) over the logged training
+loss (faint). The jumps found by ``learning_dynamics.detect_jumps`` are drawn as vertical lines
 in both panels, so a jump between levels can be matched with a drop in the loss.
 
 The paper claims that the learning dynamics are dominated by such jumps and that the loss
@@ -28,16 +28,19 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .. import energy_levels, loss_regimes, metrics, trajectories
-from ..artifacts import experiment_paths, read_parquet
+from .. import metrics
+from ..analysis import learning_dynamics
+from ..artifacts import load_snapshots, read_parquet
 from ..config import FigureSpec, PipelineConfig
-from ..distributions import distribution_for
+from ..paths import experiment_paths
 from .common import density_label, load_results, new_figure
+from .registry import figure
 
 #: Levels drawn as reference lines (value → label).
 REFERENCE_LEVELS = {1.0: "1", 3 / 4: "3/4", 2 / 3: "2/3", 1 / 2: "1/2", 2 / 5: "2/5"}
 
 
+@figure("energy-levels")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     name = figure.experiments[0]
     results = load_results(config, name)
@@ -45,19 +48,19 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     chosen = results.selected().iloc[0]
     instance = int(chosen["instance"])
     paths = experiment_paths(config, name)
-    steps, snapshots = trajectories.load_snapshots(paths.snapshots, spec)
+    steps, snapshots = load_snapshots(config, name)
     W = snapshots["W"][:, instance].double()  # (T, n, m)
     dims = metrics.feature_dimensionality(W).numpy()  # (T, n)
-    loss = trajectories.snapshot_losses(spec, snapshots, distribution_for(spec), [instance])[:, 0]
+    loss = learning_dynamics.snapshot_losses(spec, snapshots, results.distribution, [instance])[:, 0]
     curve = read_parquet(paths.loss_curve)
     curve = curve[curve["instance"] == instance].sort_values("step")
 
-    jumps = energy_levels.detect_jumps(steps, dims)
-    slope = loss_regimes.log_slope(steps, loss)
+    jumps = learning_dynamics.detect_jumps(steps, dims)
+    slope = learning_dynamics.log_slope(steps, loss)
     step_index = {int(s): k for k, s in enumerate(steps)}
     jumps["loss_before"] = [loss[step_index[int(s)]] for s in jumps["start_step"]]
     jumps["loss_after"] = [loss[step_index[int(s)]] for s in jumps["end_step"]]
-    jumps["slope_percentile"] = energy_levels.slope_percentile(steps, slope, jumps["step"].to_numpy())
+    jumps["slope_percentile"] = learning_dynamics.slope_percentile(steps, slope, jumps["step"].to_numpy())
 
     # ---- table
     n_snap, n_features = dims.shape
@@ -107,8 +110,8 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     bottom.legend(frameon=False, loc="lower left", fontsize=6)
 
     median = float(jumps["slope_percentile"].median()) if len(jumps) else float("nan")
-    final_pairs = int(np.sum(np.abs(dims[-1] - 0.5) <= energy_levels.TOLERANCE))
-    kinds = ", ".join(f"{count}× {energy_levels.level_name(a)}→{energy_levels.level_name(b)}"
+    final_pairs = int(np.sum(np.abs(dims[-1] - 0.5) <= learning_dynamics.LEVEL_TOLERANCE))
+    kinds = ", ".join(f"{count}× {learning_dynamics.level_name(a)}→{learning_dynamics.level_name(b)}"
                       for (a, b), count in jumps.groupby(["from_level", "to_level"]).size().items())
     title = (f"Energy-level jumps: n={spec.features}, m={spec.hidden}, I=1, "
              f"{density_label(float(chosen['feature_probability']))}, one model")

@@ -19,7 +19,8 @@ from matplotlib.figure import Figure
 
 from ..config import FigureSpec, PipelineConfig
 from .common import importance_label, inverse_density_axis, load_results, new_figure
-from .dims_per_feature import d_star_table, draw_d_star
+from .common.d_star import d_star_table, draw_d_star
+from .registry import figure
 
 #: Sticky fractions: value → (label, geometry, vertical alignment of the label).
 #: 2/5 and 3/8 are close, so their labels sit above and below their lines.
@@ -33,6 +34,7 @@ FRACTIONS = {
 }
 
 
+@figure("feature-dimensionality")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     experiments = [load_results(config, name) for name in figure.experiments]
     curves = pd.concat([d_star_table(r) for r in experiments], ignore_index=True)

@@ -3,13 +3,13 @@ geometric transformations).
 
 n=6 features in m=3 dimensions, two sets of three correlated features (ReLU output model).
 Top: the loss of each weight snapshot on one fixed evaluation batch against the step
-(log-log), split into regimes by ``loss_regimes.find_regimes`` (plateaus between steep
+(log-log), split into regimes by ``learning_dynamics.find_regimes`` (plateaus between steep
 drops), shaded and lettered A, B, C, …. Bottom: the 3-D feature configuration at the start
 of each regime and at the end of training — each feature an arrow from the origin, set 1
 in reds, set 2 in blues — rotated onto the final configuration (``alignment.rotate_onto``; the
 model is invariant under rotations of the hidden space) so the panels are comparable.
 Under each panel: the mean cosine within each set (1 = collapsed onto its principal
-component, 0 = orthogonal) and the number of antipodal pairs (``octahedron.set_geometry``).
+component, 0 = orthogonal) and the number of antipodal pairs (``learning_dynamics.set_geometry``).
 
 The paper claims that learning proceeds in regimes visible in the loss curve, each a
 simple geometric transformation, ending in an octahedron whose antipodal pairs join
@@ -34,11 +34,11 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .. import alignment, loss_regimes, octahedron, trajectories
-from ..artifacts import experiment_paths
+from ..analysis import alignment, learning_dynamics
+from ..artifacts import load_snapshots
 from ..config import FigureSpec, PipelineConfig
-from ..distributions import distribution_for
 from .common import density_label, load_results, new_figure
+from .registry import figure
 
 SET_COLOURS = (("#b2182b", "#ef8a62", "#f4a582"), ("#2166ac", "#67a9cf", "#92c5de"))
 #: The loss curve is split into at most this many regimes for display (the steepest drops win).
@@ -50,6 +50,7 @@ def _set_colour(feature: int, set_size: int) -> str:
     return palette[(feature % set_size) % len(palette)]
 
 
+@figure("geometric-transformations")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     name = figure.experiments[0]
     results = load_results(config, name)
@@ -59,10 +60,9 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     set_size = spec.set_size
     chosen = results.selected().iloc[0]
     instance = int(chosen["instance"])
-    paths = experiment_paths(config, name)
-    steps, snapshots = trajectories.load_snapshots(paths.snapshots, spec)
-    loss = trajectories.snapshot_losses(spec, snapshots, distribution_for(spec), [instance])[:, 0]
-    regimes = loss_regimes.find_regimes(steps, loss)
+    steps, snapshots = load_snapshots(config, name)
+    loss = learning_dynamics.snapshot_losses(spec, snapshots, results.distribution, [instance])[:, 0]
+    regimes = learning_dynamics.find_regimes(steps, loss)
     if len(regimes) > MAX_PANELS - 1:  # keep the regimes after the steepest drops
         keep = regimes.iloc[1:].nlargest(MAX_PANELS - 2, "drop_slope").index
         regimes = _merge_regimes(regimes, sorted(keep), steps, loss)
@@ -76,14 +76,14 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     panels = [(f"{string.ascii_uppercase[r]}: start of regime {string.ascii_uppercase[r]}", int(row.start_step),
                snapshots["W"][int(row.start_index), instance].double()) for r, row in enumerate(regimes.itertuples())]
     panels.append(("end of training", spec.training.steps, results.W[instance]))
-    configurations = [(alignment.rotate_onto(W, final), octahedron.set_geometry(W, set_size)) for _, _, W in panels]
+    configurations = [(alignment.rotate_onto(W, final), learning_dynamics.set_geometry(W, set_size)) for _, _, W in panels]
 
     # restarts: does each end in the octahedron?
     instances = results.instances.sort_values("instance")
     same_setting = instances[instances["setting"] == int(chosen["setting"])]
     restart_rows = []
     for row in same_setting.itertuples():
-        geometry = octahedron.set_geometry(results.W[int(row.instance)], set_size)
+        geometry = learning_dynamics.set_geometry(results.W[int(row.instance)], set_size)
         restart_rows.append({"quantity": "restart", "instance": int(row.instance), "value": float(row.final_loss),
                              "selected": bool(row.selected), "is_octahedron": geometry.is_cross_polytope})
     n_octahedra = sum(r["is_octahedron"] for r in restart_rows)
@@ -174,11 +174,11 @@ def _draw_configuration(ax, W: np.ndarray, set_size: int) -> None:
         line = np.zeros((2, 3))
         line[:, axis] = (-limit, limit)
         ax.plot(line[:, 0], line[:, 1], line[:, 2], color="0.85", linewidth=0.5)
-    cos = octahedron.cosines(torch.from_numpy(W)).numpy()
+    cos = learning_dynamics.cosines(torch.from_numpy(W)).numpy()
     tips = np.linalg.norm(W, axis=1) > 0.5
     for i in range(len(W)):
         for j in range(i + 1, len(W)):
-            if tips[i] and tips[j] and cos[i, j] > -1.0 + octahedron.TOLERANCE:
+            if tips[i] and tips[j] and cos[i, j] > -1.0 + learning_dynamics.OCTAHEDRON_TOLERANCE:
                 ax.plot(*zip(W[i], W[j]), color="0.6", linewidth=0.4, alpha=0.7)
     for feature, (x, y, z) in enumerate(W):
         colour = _set_colour(feature, set_size)

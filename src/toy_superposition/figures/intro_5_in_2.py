@@ -20,8 +20,10 @@ from matplotlib.figure import Figure
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
 from .common import IMPORTANCE_CMAP, density_label, importance_label, load_results, model_label, new_figure
+from .registry import figure
 
 
+@figure("intro-5-in-2")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     (name,) = figure.experiments
     results = load_results(config, name)

@@ -6,7 +6,7 @@ Panels: (a) superposition — the number of represented features (‖W_i‖ > 0.
 them share their dimension (D_i < 0.9) and the hidden size m; (b) dimensions per feature
 D* = m/‖W‖²_F with the line D* = 1; (c) the cost — the reconstruction loss (without the
 penalty) relative to λ = 0; (d) ‖W_i‖ of every feature (most important at the top) against λ.
-Quantities from ``superposition_removal.sweep_summary``.
+Quantities from ``removing_superposition.sweep_summary``.
 
 The paper claims superposition is "quite easy to get rid of … albeit at the cost of a
 higher loss", the penalty "killing features below a certain importance threshold". The
@@ -26,10 +26,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from .. import metrics, superposition_removal
+from .. import metrics
+from ..analysis import removing_superposition
 from ..config import FigureSpec, PipelineConfig
-from ..distributions import distribution_for
 from .common import density_label, importance_label, load_results, model_label, new_figure
+from .registry import figure
 
 
 def _positions(penalties: np.ndarray) -> tuple[np.ndarray, float | None]:
@@ -39,16 +40,17 @@ def _positions(penalties: np.ndarray) -> tuple[np.ndarray, float | None]:
     return np.where(penalties > 0, penalties, zero_at), (zero_at if (penalties == 0).any() else None)
 
 
+@figure("l1-superposition")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     name = figure.experiments[0]
     results = load_results(config, name)
     spec = results.spec
-    dist = distribution_for(spec)
+    dist = results.distribution
     selected = results.selected().sort_values("l1_penalty").reset_index(drop=True)
-    summary = superposition_removal.sweep_summary(results.W, dist.importance, selected)
+    summary = removing_superposition.sweep_summary(results.W, dist.importance, selected)
     reference = summary.loc[summary["l1_penalty"] == summary["l1_penalty"].min(), "final_loss"].iloc[0]
     summary["relative_loss"] = summary["final_loss"] / reference
-    free_from = superposition_removal.superposition_free_from(summary)
+    free_from = removing_superposition.superposition_free_from(summary)
 
     norms = metrics.feature_norms(results.W).numpy()
     dims = metrics.feature_dimensionality(results.W).numpy()

@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import metrics, neurons
+from .. import metrics
+from ..analysis import neurons
 from ..config import FigureSpec, PipelineConfig
-from . import neuron_plots
 from .common import ExperimentResults, density_label, importance_label, load_results, model_label, new_figure
-
-DEPENDS_ON = (neurons, neuron_plots)
+from .common import neurons as neuron_plots
+from .registry import figure
 
 #: Neuron purity from which a neuron counts as dedicated to one feature.
 DEDICATED = 0.9
@@ -62,6 +62,7 @@ def alignment_table(results: ExperimentResults, instance: int, probability: floa
     })
 
 
+@figure("linear-vs-relu-hidden")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     experiments = [load_results(config, name) for name in figure.experiments]
     # Linear first, ReLU hidden second, whatever the config's order.

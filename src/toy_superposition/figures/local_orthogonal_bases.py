@@ -5,7 +5,7 @@ off together). For the selected model at each density: WᵀW (features ordered b
 boundaries drawn; the paper's Gram matrix of feature vectors), and, beside the matrices, the
 mean |cos| between learned features of the same set and of different sets, and the mean
 feature dimensionality computed within the feature's own set
-(:func:`..feature_sets.local_dimensionality`, 1 = the set is locally an orthogonal basis)
+(:func:`toy_superposition.analysis.nonuniform_geometry.local_dimensionality`, 1 = the set is locally an orthogonal basis)
 against the ordinary D_i over all features (:func:`..metrics.feature_dimensionality`).
 
 Table: one row per (selected model, i, j) with ``WtW``; and per-model measured values
@@ -20,20 +20,19 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from .. import feature_sets, geometry, metrics
+from .. import metrics
+from ..analysis import geometry, nonuniform_geometry
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from . import captions
-from .common import WEIGHT_CMAP, WEIGHT_NORM, density_label, load_results, new_figure
-
-DEPENDS_ON = (feature_sets, geometry, metrics, captions)
+from .common import WEIGHT_CMAP, WEIGHT_NORM, captions, density_label, load_results, new_figure
+from .registry import figure
 
 
 def model_measures(W: np.ndarray, set_size: int) -> dict[str, float]:
     """Within/between-set |cos|, local and global dimensionality (learned features), D*."""
-    within, between = feature_sets.overlap_by_block(W, set_size)
-    learned = feature_sets.learned(W)
-    local = feature_sets.local_dimensionality(W, set_size)[learned]
+    within, between = nonuniform_geometry.overlap_by_block(W, set_size)
+    learned = nonuniform_geometry.learned(W)
+    local = nonuniform_geometry.local_dimensionality(W, set_size)[learned]
     global_d = metrics.feature_dimensionality(torch.as_tensor(W)[None]).numpy()[0][learned]
     return {
         "within_abs_cos": within,
@@ -45,6 +44,7 @@ def model_measures(W: np.ndarray, set_size: int) -> dict[str, float]:
     }
 
 
+@figure("local-orthogonal-bases")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     (name,) = figure.experiments
     results = load_results(config, name)

@@ -6,11 +6,11 @@ the selected solution. Three panels:
 
 * the selected solutions, canonicalised (rotated/reflected and the four identical features
   relabelled to best fit a regular pentagon with the extra feature on top,
-  :func:`..alignment.align`), outlined in angular order and coloured by 1−S₅ (the extra
+  :func:`toy_superposition.analysis.alignment.align`), outlined in angular order and coloured by 1−S₅ (the extra
   feature is the star);
-* the final loss of *every* restart against 1−S₅, by geometry (:mod:`..geometry`), with each
+* the final loss of *every* restart against 1−S₅, by geometry (:mod:`toy_superposition.analysis.geometry`), with each
   geometry's lower envelope; the dashed line is where the pentagon and digon-pair envelopes
-  cross (:mod:`..geometry_losses`), the first-order change;
+  cross (:mod:`toy_superposition.analysis.nonuniform_geometry`), the first-order change;
 * ‖W₅‖ of every restart: the extra feature drops to zero in the digon pair.
 
 Table: one row per (restart, feature): the canonical coordinates ``x``, ``y`` and the raw
@@ -29,17 +29,13 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .. import alignment, geometry, geometry_losses
-from ..alignment import align, regular_polygon, relabellings
+from ..analysis.alignment import align, regular_polygon, relabellings
+from ..analysis.geometry import LEARNED_NORM, classify, neighbour_gap
+from ..analysis.nonuniform_geometry import crossings, envelopes
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from ..geometry import LEARNED_NORM, classify, neighbour_gap
-from ..geometry_losses import crossings, envelopes
-from . import captions
-from .common import load_results, new_figure
-
-#: Library modules whose results this module draws (the figure stage depends on them).
-DEPENDS_ON = (alignment, geometry, geometry_losses, captions)
+from .common import captions, load_results, new_figure
+from .registry import figure
 
 PENTAGON, DIGONS = "pentagon", "digon pair"
 GEOMETRY_STYLE = {PENTAGON: ("#1f5fa8", "o"), DIGONS: ("#d4582a", "s")}
@@ -120,6 +116,7 @@ def analyse(results) -> tuple[pd.DataFrame, dict]:
     return table, measured
 
 
+@figure("pentagon-perturbation")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     (name,) = figure.experiments
     results = load_results(config, name)

@@ -28,14 +28,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import neurons
+from ..analysis import neurons
 from ..config import FigureSpec, PipelineConfig
-from . import neuron_plots
 from .common import ExperimentResults, density_label, importance_label, load_results, new_figure
-from .neuron_plots import NEURON_LABEL_COLOUR, stacked_legend, stacked_neuron_bars, weight_heatmap
-
-#: Analysis and helper modules this figure draws from (the figure reruns when they change).
-DEPENDS_ON = (neurons, neuron_plots)
+from .common.neurons import NEURON_LABEL_COLOUR, stacked_legend, stacked_neuron_bars, weight_heatmap
+from .registry import figure
 
 
 def neuron_table(results: ExperimentResults, instance: int, probability: float, final_loss: float) -> pd.DataFrame:
@@ -72,6 +69,7 @@ def neuron_table(results: ExperimentResults, instance: int, probability: float, 
     })
 
 
+@figure("privileged-relu-hidden")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     results = load_results(config, figure.experiments[0])
     spec = results.spec

@@ -1,0 +1,222 @@
+"""The reproduction report: every figure beside the claims it tests, as one offline HTML page.
+
+Three stages, run after the figures:
+
+* **claims** — evaluates :mod:`.claims` → ``claims.parquet`` and ``claims.json`` (dvc metrics);
+* **plots** — small CSV exports of curves for ``dvc plots`` (D* against sparsity, loss curves);
+* **report** — ``report.html``: figures grouped by the paper's sections, each with its caption,
+  the settings that made it (from the config), the claims it tests, and a provenance line
+  (git commit, the experiments' config hashes, the md5 — DVC's file hash — of its inputs).
+
+Images are embedded as base64 PNG, so the page opens offline; it holds no timestamp, so the
+same results give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+
+from ..artifacts import atomic_path, read_parquet, write_json, write_parquet
+from ..claims import evaluate_claims
+from ..config import PipelineConfig, spec_hash
+from ..paths import experiment_paths, figure_paths, report_paths
+from .dag import figure_inputs
+
+#: The paper's section order (the dropout study last); unknown sections follow in config order.
+SECTION_ORDER = (
+    "Demonstrating Superposition",
+    "Superposition as a Phase Change",
+    "Geometry: Uniform Superposition",
+    "Geometry: Non-Uniform Superposition",
+    "Superposition and Learning Dynamics",
+    "Relationship to Adversarial Robustness",
+    "Superposition in a Privileged Basis",
+    "Computation in Superposition",
+    "Strategic Approaches: Removing Superposition",
+    "Superposition and Dropout",
+)
+
+
+# --- claims -------------------------------------------------------------------------------
+
+
+def run_claims(config: PipelineConfig) -> None:
+    paths = report_paths(config)
+    table = evaluate_claims(config)
+    write_parquet(paths["claims_table"], table)
+    summary = {
+        "claims": int(len(table)),
+        "hold": int(table["holds"].sum()) if len(table) else 0,
+        "results": {
+            row.claim: {"value": _json_number(row.value), "holds": bool(row.holds), "threshold": row.threshold}
+            for row in table.itertuples()
+        },
+    }
+    write_json(paths["claims_json"], summary)
+
+
+def _json_number(value: float) -> float | None:
+    return None if value != value else round(float(value), 6)  # NaN -> null
+
+
+# --- dvc plots exports --------------------------------------------------------------------
+
+
+def run_plots(config: PipelineConfig) -> None:
+    """CSV exports for ``dvc plots``: D* against 1/(1−S), and mean loss curves per experiment."""
+    paths = report_paths(config)
+    if "uniform-400-in-30" in config.experiments:
+        features = read_parquet(experiment_paths(config, "uniform-400-in-30").features)
+        instances = read_parquet(experiment_paths(config, "uniform-400-in-30").instances)
+        chosen = instances[instances["selected"]]
+        squared = (features["norm"] ** 2).groupby(features["instance"]).sum()
+        frame = pd.DataFrame(
+            {
+                "inverse_density": 1 / chosen["feature_probability"].to_numpy(),
+                "d_star": chosen["hidden"].to_numpy() / squared.loc[chosen["instance"]].to_numpy(),
+            }
+        ).sort_values("inverse_density")
+        _write_csv(paths["dims_per_feature_csv"], frame)
+    curves = []
+    for name in config.experiments:
+        curve = read_parquet(experiment_paths(config, name).loss_curve)
+        instances = read_parquet(experiment_paths(config, name).instances)
+        chosen = curve[curve["instance"].isin(instances.loc[instances["selected"], "instance"])]
+        mean = chosen.groupby("step", as_index=False)["loss"].mean()
+        mean.insert(0, "experiment", name)
+        curves.append(mean)
+    _write_csv(paths["loss_curves_csv"], pd.concat(curves, ignore_index=True))
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    with atomic_path(path) as temporary:
+        frame.to_csv(temporary, index=False, float_format="%.8g")
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def git_commit() -> str:
+    try:
+        result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return result.stdout.strip() if result.returncode == 0 else "unknown"
+
+
+def md5(path: Path) -> str:
+    return hashlib.md5(Path(path).read_bytes()).hexdigest()
+
+
+def _settings_rows(config: PipelineConfig, experiments: tuple[str, ...]) -> str:
+    rows = []
+    for name in experiments:
+        spec = config.experiment(name)
+        grid = "; ".join(
+            f"{axis}: {len(values)} values, {min(values):.3g}–{max(values):.3g}" if len(values) > 3 else
+            f"{axis}: {', '.join(f'{v:.3g}' for v in values)}"
+            for axis, values in spec.grid.items()
+        )
+        training = spec.training
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape(str(cell))}</td>"
+                for cell in (
+                    name, spec.model, spec.features, spec.hidden, f"{spec.importance_decay:g}^i",
+                    spec.distribution, grid, spec.restarts,
+                    f"{training.steps} steps × batch {training.batch_size}, lr {training.learning_rate:g} ({training.lr_schedule})",
+                )
+            )
+            + "</tr>"
+        )
+    header = "".join(
+        f"<th>{h}</th>" for h in ("experiment", "model", "n", "m", "importance", "features", "grid", "restarts", "training")
+    )
+    return f"<table class='settings'><tr>{header}</tr>{''.join(rows)}</table>"
+
+
+def _claim_rows(claims: pd.DataFrame) -> str:
+    if claims.empty:
+        return "<p class='none'>No claim is checked against this figure yet.</p>"
+    rows = []
+    for row in claims.itertuples():
+        interval = "" if row.ci_low != row.ci_low else f" [{row.ci_low:.3g}, {row.ci_high:.3g}]"
+        verdict = "holds" if row.holds else "does not hold"
+        rows.append(
+            f"<tr class='{'holds' if row.holds else 'fails'}'><td>{html.escape(row.statement)}</td>"
+            f"<td>{html.escape(row.quantity)}</td><td>{row.value:.4g}{interval}</td>"
+            f"<td>{html.escape(row.threshold)}</td><td><b>{verdict}</b><br><small>{html.escape(row.detail)}</small></td></tr>"
+        )
+    header = "<tr><th>claim</th><th>measured</th><th>value [95% CI]</th><th>threshold</th><th>result</th></tr>"
+    return f"<table class='claims'>{header}{''.join(rows)}</table>"
+
+
+STYLE = """
+body { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 2em; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { font-size: .95em; margin: .4em 0; }
+table { border-collapse: collapse; font-size: .85em; margin: .5em 0; width: 100%; }
+th, td { border: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; }
+tr.holds td:last-child { background: #e7f6e7; } tr.fails td:last-child { background: #fbe9e7; }
+.provenance { font-family: monospace; font-size: .75em; color: #666; word-break: break-all; }
+.none { color: #777; font-style: italic; }
+"""
+
+
+def render_report(config: PipelineConfig) -> str:
+    paths = report_paths(config)
+    claims = read_parquet(paths["claims_table"])
+    commit = git_commit()
+    held = int(claims["holds"].sum()) if len(claims) else 0
+    sections: dict[str, list[str]] = {}
+    for figure in config.figures.values():
+        png = figure_paths(config, figure.name)[0]
+        image = base64.b64encode(png.read_bytes()).decode("ascii")
+        inputs = figure_inputs(config, figure.name)
+        provenance = (
+            f"commit {commit} · config "
+            + ", ".join(f"{name}={spec_hash(config.experiment(name))}" for name in figure.experiments)
+            + " · inputs "
+            + ", ".join(f"{Path(p).relative_to(config.results_dir)}:md5={md5(p)}" for p in inputs)
+        )
+        figure_claims = claims[claims["figure"] == figure.name] if len(claims) else claims
+        block = (
+            f"<figure id='{figure.name}'><h3>{html.escape(figure.name)}</h3>"
+            f"<img alt='{html.escape(figure.name)}' src='data:image/png;base64,{image}'>"
+            f"<figcaption>{html.escape(figure.description or figure.name)}</figcaption>"
+            f"<h4>Claims tested</h4>{_claim_rows(figure_claims)}"
+            f"<h4>Settings</h4>{_settings_rows(config, figure.experiments)}"
+            f"<p class='provenance'>{html.escape(provenance)}</p></figure>"
+        )
+        sections.setdefault(figure.section or "Other", []).append(block)
+    ordered = [s for s in SECTION_ORDER if s in sections] + [s for s in sections if s not in SECTION_ORDER]
+    body = "".join(f"<h2>{html.escape(section)}</h2>{''.join(sections[section])}" for section in ordered)
+    summary_rows = _claim_rows(claims)
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<title>Toy Models of Superposition — reproduction report</title>"
+        f"<style>{STYLE}</style></head><body>"
+        "<h1>Toy Models of Superposition — reproduction report</h1>"
+        f"<p>Profile <b>{html.escape(config.profile)}</b> · commit <code>{html.escape(commit)}</code> · "
+        f"{held} of {len(claims)} claims hold.</p>"
+        f"<h2>Claims</h2>{summary_rows}{body}</body></html>\n"
+    )
+
+
+def run_report(config: PipelineConfig) -> None:
+    path = report_paths(config)["report"]
+    with atomic_path(path) as temporary:
+        temporary.write_text(render_report(config), encoding="utf-8")
+
+
+def claims_json_summary(config: PipelineConfig) -> dict:
+    return json.loads(report_paths(config)["claims_json"].read_text())

@@ -1,0 +1,343 @@
+"""One training step for every instance at once: sample, forward, hand-written backward, AdamW.
+
+The models are two matmuls and a few elementwise ops, so their gradients are written out
+by hand instead of recorded by autograd (autograd's bookkeeping costs more than the maths
+at these sizes).
+
+Layout. Inside a step every activation is stored *feature-major*: the batch is the last
+(contiguous) axis, ``x`` is (I, n, B) and the hidden vector (I, m, B). With B = 1024 ≫ n, m
+the batched matmuls then run 1.5–3× faster on CPU (MKL) than in the batch-major (I, B, n)
+layout of ``models.forward``; see docs/benchmark.md. Parameters keep their saved layout.
+
+Maths, per instance (``W_enc`` (n, m) is W or W1; the decoder ``D`` (n, m) is W for the
+tied models and W2ᵀ for the absolute-value model; ``s = mask / (1 − p)`` is the dropout
+scale, ``s = 1`` without dropout)::
+
+    a = W_encᵀ x               (m, B)    pre-activation of the hidden layer
+    h = ReLU(a) or a                     ReLU for relu_hidden and absolute_value
+    u = h ⊙ s                            what the decoder sees
+    z = D u + b                (n, B)    pre-activation of the output
+    x' = ReLU(z) or z                    identity for the linear model
+    e = x' − y                           y = x, or |x| for absolute_value
+    L = (1 / (B n)) Σ I ⊙ e²  +  λ (1 / B) Σ |h|           (L1 term only when λ > 0)
+
+and the gradients of ``L`` (summed over instances, so each instance gets its own)::
+
+    g   = ∂L/∂z = 2 I ⊙ e ⊙ [z > 0] / (B n)       ([z > 0] dropped for the linear model)
+    ∂b  = Σ_B g
+    ∂D  = g uᵀ                 (n, m)
+    ∂u  = Dᵀ g                 (m, B)
+    ∂h  = ∂u ⊙ s + λ sign(h) / B
+    ∂a  = ∂h ⊙ [a > 0] or ∂h
+    ∂W_enc = x ∂aᵀ             (n, m)
+    tied models (W_enc = D = W):  ∂W = g uᵀ + x ∂aᵀ
+
+The two (n, m) products are computed transposed, as (m, B) @ (B, n), which suits MKL.
+
+AdamW follows ``torch.optim.AdamW`` exactly (decoupled weight decay, bias-corrected moments);
+:func:`sgd_update`, the control optimiser, follows ``torch.optim.SGD`` (no momentum).
+``tests/training/test_step.py`` checks the gradients against autograd and the updates against
+torch's optimizers.
+
+Random numbers come from torch's global generator (``torch.rand``), or — in the compiled
+step, where ``torch.rand`` would be the largest cost — from a counter-based generator
+(:func:`counter_uniform`) whose per-step key is drawn from torch's global generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from ..distributions import FeatureDistribution, sample_features
+
+
+def _as_int64(constant: int) -> int:
+    """A 64-bit unsigned constant as the int64 with the same bits (torch has no uint64 arithmetic)."""
+    return constant - (1 << 64) if constant >= (1 << 63) else constant
+
+
+# SplitMix64 (Steele, Lea & Flood 2014): a Weyl step and Stafford's "Mix13" finaliser.
+_GOLDEN_GAMMA = _as_int64(0x9E3779B97F4A7C15)
+_MIX_1 = _as_int64(0xBF58476D1CE4E5B9)
+_MIX_2 = _as_int64(0x94D049BB133111EB)
+_STREAM_STRIDE = 1 << 48  # counters of one stream: 0 .. 2**48 - 1
+
+
+def _shift_right_logical(z: Tensor, bits: int) -> Tensor:
+    """``z >>> bits`` on int64 (torch's ``>>`` sign-extends)."""
+    return (z >> bits) & ((1 << (64 - bits)) - 1)
+
+
+def counter_uniform(key: Tensor, shape: tuple[int, ...], stream: int = 0, offset: int = 0) -> Tensor:
+    """Uniform float32 on [0, 1) from a counter-based generator: ``u_c = mix64((c ⊕ key) · γ) / 2⁶⁴``.
+
+    ``c`` is ``offset`` plus the element's flat index plus ``stream · 2⁴⁸`` (so the inputs and
+    the dropout mask of one step use disjoint counters, and a group of instances can draw
+    exactly the numbers the whole batch would give it), ``key`` a 0-d int64 tensor drawn once per step from
+    torch's global generator, ``γ`` the golden-ratio odd constant and ``mix64`` SplitMix64's
+    bijective finaliser. The top 24 bits give the float, as ``torch.rand`` does for float32.
+
+    It is pure elementwise integer arithmetic (wrapping int64 multiplies, shifts, xors), so
+    ``torch.compile`` fuses it into the kernel that consumes it: ~1 ms for 4M numbers on two
+    CPU cores, against ~15 ms for ``torch.rand``. Eagerly it is slow; the eager step uses
+    ``torch.rand``.
+    """
+    numel = 1
+    for size in shape:
+        numel *= size
+    first = stream * _STREAM_STRIDE + offset
+    counter = torch.arange(first, first + numel, dtype=torch.int64, device=key.device).view(shape)
+    z = (counter ^ key) * _GOLDEN_GAMMA
+    z = (z ^ _shift_right_logical(z, 30)) * _MIX_1
+    z = (z ^ _shift_right_logical(z, 27)) * _MIX_2
+    z = z ^ _shift_right_logical(z, 31)
+    return _shift_right_logical(z, 40).to(torch.float32) * 2.0**-24
+
+
+def uniform(
+    shape: tuple[int, int, int], like: Tensor, key: Tensor | None = None, stream: int = 0, first_instance: int = 0
+) -> Tensor:
+    """U[0, 1) of shape (I, r, B) on ``like``'s device.
+
+    ``torch.rand`` (global generator) without a key; with one, :func:`counter_uniform`, giving
+    these instances the numbers of instances ``first_instance, first_instance + 1, …`` of the
+    whole batch.
+    """
+    if key is None:
+        return torch.rand(shape, device=like.device, dtype=like.dtype)
+    offset = first_instance * shape[1] * shape[2]
+    return counter_uniform(key, shape, stream, offset).to(like.dtype)
+
+
+def sample_batch(
+    dist: FeatureDistribution, batch_size: int, key: Tensor | None = None, first_instance: int = 0
+) -> Tensor:
+    """A batch of inputs in the step's feature-major layout, (I, n, B).
+
+    Independent features use the one-uniform recipe of ``distributions``: ``x = [u < p] · u / p``
+    (``2 u / p − 1`` when signed). Correlated kinds are drawn by ``distributions.sample_features``
+    (torch's generator) and transposed. ``key``, ``first_instance``: see :func:`uniform`.
+    """
+    if dist.kind != "independent":
+        return sample_features(dist, batch_size).transpose(1, 2).contiguous()
+    n_instances, n_features = dist.probability.shape
+    u = uniform((n_instances, n_features, batch_size), dist.probability, key, 0, first_instance)
+    p = dist.probability[:, :, None]  # (I, n, 1)
+    scaled = u / p  # uniform on [0, 1) given u < p
+    if dist.signed:
+        scaled = 2.0 * scaled - 1.0
+    return torch.where(u < p, scaled, 0.0)
+
+
+def sample_dropout_scale(
+    dropout: Tensor, hidden_shape: tuple[int, int, int], key: Tensor | None = None, first_instance: int = 0
+) -> Tensor:
+    """Inverted-dropout scale ``s = [u < 1 − p] / (1 − p)`` of shape (I, m, B), one rate per instance."""
+    keep = (1.0 - dropout)[:, None, None]  # (I, 1, 1)
+    u = uniform(hidden_shape, dropout, key, 1, first_instance)
+    return torch.where(u < keep, 1.0 / keep, 0.0)
+
+
+def forward_backward(
+    model: str,
+    params: dict[str, Tensor],
+    x: Tensor,
+    importance: Tensor,
+    dropout_scale: Tensor | None = None,
+    l1_penalty: Tensor | None = None,
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """Per-instance loss (I,) and the gradients of their sum (module docstring), feature-major.
+
+    x: (I, n, B) inputs; importance: (I, n); dropout_scale: (I, m, B) or None;
+    l1_penalty: (I,) or None. The gradients have the shapes of ``params``.
+    """
+    n_instances, n_features, batch = x.shape
+    if model == "absolute_value":
+        W_enc = params["W1"]  # (I, n, m)
+        decoder = params["W2"].transpose(1, 2).contiguous()  # (I, n, m); contiguous suits MKL
+        target = x.abs()
+    else:
+        W_enc = decoder = params["W"]  # (I, n, m)
+        target = x
+    b = params["b"]  # (I, n)
+    relu_hidden = model in ("relu_hidden", "absolute_value")
+
+    pre_hidden = torch.bmm(W_enc.transpose(1, 2), x)  # a: (I, m, B)
+    hidden = torch.relu(pre_hidden) if relu_hidden else pre_hidden
+    used = hidden if dropout_scale is None else hidden * dropout_scale  # u: (I, m, B)
+    pre_out = torch.bmm(decoder, used) + b[:, :, None]  # z: (I, n, B)
+    out = pre_out if model == "linear" else torch.relu(pre_out)
+    error = out - target
+    weighted_error = importance[:, :, None] * error
+    # Σ over the batch first: the same (I, n) × B reduction as ∂b, so a compiled step fuses them.
+    loss = (weighted_error * error).sum(dim=2).sum(dim=1) / (batch * n_features)
+
+    grad_pre_out = weighted_error * (2.0 / (batch * n_features))  # g: (I, n, B)
+    if model != "linear":
+        grad_pre_out = torch.where(pre_out > 0, grad_pre_out, 0.0)
+    grad_b = grad_pre_out.sum(dim=2)  # (I, n)
+    grad_used = torch.bmm(decoder.transpose(1, 2), grad_pre_out)  # ∂u: (I, m, B)
+    grad_hidden = grad_used if dropout_scale is None else grad_used * dropout_scale
+    if l1_penalty is not None:
+        loss = loss + l1_penalty * hidden.abs().sum(dim=1).mean(dim=1)
+        grad_hidden = grad_hidden + (l1_penalty / batch)[:, None, None] * torch.sign(hidden)
+    grad_pre_hidden = torch.where(pre_hidden > 0, grad_hidden, 0.0) if relu_hidden else grad_hidden
+
+    grad_decoder_t = torch.bmm(used, grad_pre_out.transpose(1, 2))  # (g uᵀ)ᵀ: (I, m, n)
+    grad_encoder_t = torch.bmm(grad_pre_hidden, x.transpose(1, 2))  # (x ∂aᵀ)ᵀ: (I, m, n)
+    if model == "absolute_value":
+        return loss, {"W1": grad_encoder_t.transpose(1, 2), "W2": grad_decoder_t, "b": grad_b}
+    return loss, {"W": (grad_decoder_t + grad_encoder_t).transpose(1, 2), "b": grad_b}
+
+
+def loss_and_grads(
+    model: str,
+    params: dict[str, Tensor],
+    x: Tensor,
+    importance: Tensor,
+    dropout: Tensor | None = None,
+    l1_penalty: Tensor | None = None,
+    generator: torch.Generator | None = None,
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """Per-instance loss (I,) and the gradients of their sum, for a batch x (I, B, n).
+
+    ``dropout`` (I,) applies training-time dropout to the hidden vector (relu_output_dropout),
+    with the mask drawn from ``generator`` exactly as ``models.forward`` draws it;
+    ``l1_penalty`` (I,) adds ``λ · mean_b Σ_j |h_j|`` to each instance's loss.
+    """
+    n_instances, batch, _ = x.shape
+    scale = None
+    if dropout is not None and model == "relu_output_dropout":
+        hidden_size = params["W"].shape[2]
+        keep = (1.0 - dropout)[:, None, None]
+        mask = torch.rand((n_instances, batch, hidden_size), generator=generator, device=x.device, dtype=x.dtype) < keep
+        scale = (mask / keep).transpose(1, 2)  # (I, m, B)
+    return forward_backward(model, params, x.transpose(1, 2), importance, scale, l1_penalty)
+
+
+def sample_loss_and_grads(
+    model: str,
+    params: dict[str, Tensor],
+    dist: FeatureDistribution,
+    batch_size: int,
+    dropout: Tensor | None,
+    l1_penalty: Tensor | None,
+    key: Tensor | None = None,
+    first_instance: int = 0,
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """Draw a fresh batch (and dropout mask) and return loss and gradients.
+
+    Random numbers come from torch's global generator, or from :func:`counter_uniform` keyed
+    by ``key`` (the compiled step, which passes groups of instances; see :func:`uniform`).
+    """
+    x = sample_batch(dist, batch_size, key, first_instance)  # (I, n, B)
+    scale = None
+    if dropout is not None and model == "relu_output_dropout":
+        hidden_size = params["W"].shape[2]
+        scale = sample_dropout_scale(dropout, (x.shape[0], hidden_size, batch_size), key, first_instance)
+    return forward_backward(model, params, x, dist.importance, scale, l1_penalty)
+
+
+TRANSPOSED_GRADIENTS = ("W", "W1")  # forward_backward computes these (I, n, m) gradients as (I, m, n) products
+
+
+def _zeros_in_gradient_layout(name: str, param: Tensor) -> Tensor:
+    """Zeros shaped like ``param``, laid out in memory like its gradient (transposed for W, W1)."""
+    if name in TRANSPOSED_GRADIENTS:
+        return torch.zeros_like(param.transpose(1, 2), memory_format=torch.contiguous_format).transpose(1, 2)
+    return torch.zeros_like(param, memory_format=torch.contiguous_format)
+
+
+@dataclass
+class AdamWState:
+    """First and second moments of every parameter, and the step count.
+
+    The moments have their parameter's shape but their gradient's memory layout, so the
+    elementwise update reads all but the parameter contiguously (a compiled update that
+    reads the gradient and both moments transposed takes 3–4× longer).
+    """
+
+    exp_avg: dict[str, Tensor]
+    exp_avg_sq: dict[str, Tensor]
+    step: int = 0
+
+    @classmethod
+    def zeros_like(cls, params: dict[str, Tensor]) -> AdamWState:
+        return cls(
+            {k: _zeros_in_gradient_layout(k, v) for k, v in params.items()},
+            {k: _zeros_in_gradient_layout(k, v) for k, v in params.items()},
+        )
+
+
+def adamw_scalars(step: int, lr: float, betas: tuple[float, float] = (0.9, 0.999)) -> tuple[float, float]:
+    """The per-step scalars of AdamW at (1-based) ``step``: ``(lr / (1 − β₁ᵗ), √(1 − β₂ᵗ))``.
+
+    Computed in Python floats, as ``torch.optim.AdamW`` does (and kept out of compiled
+    kernels, which would otherwise evaluate the powers once per vector of parameters).
+    """
+    beta1, beta2 = betas
+    return lr / (1.0 - beta1**step), (1.0 - beta2**step) ** 0.5
+
+
+def adamw_update_param(
+    param: Tensor,
+    grad: Tensor,
+    exp_avg: Tensor,
+    exp_avg_sq: Tensor,
+    lr: float | Tensor,
+    step_size: float | Tensor,
+    bias_correction2_sqrt: float | Tensor,
+    weight_decay: float,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> None:
+    """In-place AdamW update of one tensor, ``torch.optim.AdamW``'s arithmetic (see :func:`adamw_scalars`)::
+
+        θ ← θ (1 − lr λ);  m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²
+        θ ← θ − step_size · m / (√v / √(1 − β₂ᵗ) + ε)
+
+    The scalars are numbers (eager) or 0-d tensors (compiled: no recompile per value).
+    """
+    beta1, beta2 = betas
+    param.mul_(1.0 - lr * weight_decay)
+    exp_avg.lerp_(grad, 1.0 - beta1)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+    denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+    if isinstance(step_size, Tensor):
+        param.sub_(exp_avg / denom * step_size)
+    else:
+        param.addcdiv_(exp_avg, denom, value=-step_size)
+
+
+def adamw_update(
+    params: dict[str, Tensor],
+    grads: dict[str, Tensor],
+    state: AdamWState,
+    lr: float,
+    weight_decay: float,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> None:
+    """In-place AdamW step, the same arithmetic as ``torch.optim.AdamW`` (non-amsgrad)."""
+    state.step += 1
+    step_size, bias_correction2_sqrt = adamw_scalars(state.step, lr, betas)
+    for name, param in params.items():
+        adamw_update_param(
+            param, grads[name], state.exp_avg[name], state.exp_avg_sq[name],
+            lr, step_size, bias_correction2_sqrt, weight_decay, betas, eps,
+        )  # fmt: skip
+
+
+def sgd_update(params: dict[str, Tensor], grads: dict[str, Tensor], lr: float, weight_decay: float) -> None:
+    """In-place plain SGD step, ``torch.optim.SGD``'s arithmetic (no momentum)::
+
+        θ ← θ − lr (g + λ θ)
+
+    Unlike Adam's, this update commutes with rotations of the hidden space (g → R g, θ → R θ),
+    which makes it the control for how much of a learned orientation is the optimiser's.
+    """
+    for name, param in params.items():
+        param.add_(grads[name] + weight_decay * param, alpha=-lr)

@@ -1,0 +1,91 @@
+"""The DAG: dvc.yaml agrees with the config and with Snakemake; profiles and overrides."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from toy_superposition.config import load_config
+from toy_superposition.pipeline.dag import all_targets, expand_code
+from toy_superposition.pipeline.dvc_yaml import dvc_yaml_path, render, write_dvc_yaml
+
+from ..conftest import REPO_ROOT
+
+BIN = Path(sys.executable).parent
+CI_DVC_YAML = "workflow/dvc/ci/dvc.yaml"
+
+
+def run(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
+    env = os.environ | {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONHASHSEED": "0"}
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+def test_dvc_yaml_is_generated_from_the_current_config():
+    assert write_dvc_yaml(check=True) == 0, "run `toy-superposition dvc-yaml` and commit the result"
+
+
+def snakemake_jobs(profile: str) -> list[dict]:
+    """Jobs of a dry run: rule, inputs, outputs and shell command of each."""
+    text = run([str(BIN / "snakemake"), "-n", "-p", "--forceall", "--cores", "1", "--config", f"profile={profile}"], cwd=REPO_ROOT)
+    jobs, job = [], None
+    for line in (text.stdout + text.stderr).splitlines():
+        if line.startswith("rule "):
+            job = {"rule": line[5:].rstrip(":"), "input": [], "output": [], "cmd": None}
+            jobs.append(job)
+        elif job is not None and line.startswith("    input: "):
+            job["input"] = line.split(": ", 1)[1].split(", ")
+        elif job is not None and line.startswith("    output: "):
+            job["output"] = line.split(": ", 1)[1].split(", ")
+        elif job is not None and line.startswith("Shell command: "):
+            job["cmd"] = line.split(": ", 1)[1]
+    return [j for j in jobs if j["rule"] != "all"]
+
+
+def test_dvc_yaml_runs_the_same_jobs_as_snakemake():
+    """Every Snakemake job is a DVC stage with the same command, outputs and inputs."""
+    jobs = snakemake_jobs("ci")
+    stages = yaml.safe_load((REPO_ROOT / CI_DVC_YAML).read_text())["stages"]
+    assert len(jobs) == len(stages)
+    by_command = {stage["cmd"]: stage for stage in stages.values()}
+    for job in jobs:
+        command = job["cmd"].split(" > ")[0]
+        assert command in by_command, f"no DVC stage runs {command!r}"
+        stage = by_command[command]
+        outs = list(stage["outs"]) + [next(iter(m)) for m in stage.get("metrics", [])]
+        assert sorted(outs) == sorted(job["output"]), command
+        deps = expand_code([dep + "/" if (REPO_ROOT / dep).is_dir() else dep for dep in stage["deps"]], REPO_ROOT)
+        assert sorted(deps) == sorted(job["input"]), command
+
+
+def test_profiles_write_to_separate_results_folders():
+    paper, ci = load_config(profile="paper"), load_config(profile="ci")
+    assert paper.results_dir != ci.results_dir
+    paper_targets = {str(p) for p in all_targets(paper)}
+    assert not paper_targets & {str(p) for p in all_targets(ci)}
+    assert dvc_yaml_path("paper", "paper") == Path("dvc.yaml")
+    assert "--profile ci" in render(REPO_ROOT / "config" / "config.yaml", "ci", "paper")
+
+
+def test_snakemake_refuses_overrides_the_stages_would_not_see():
+    result = subprocess.run(
+        [str(BIN / "snakemake"), "-n", "--cores", "1", "--config", "seed=3"],
+        cwd=REPO_ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert "seed" in result.stdout + result.stderr
+
+
+def test_snakemake_names_a_bad_profile():
+    result = subprocess.run(
+        [str(BIN / "snakemake"), "-n", "--cores", "1", "--config", "profile=nope"],
+        cwd=REPO_ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert "profile" in result.stdout + result.stderr and "nope" in result.stdout + result.stderr
