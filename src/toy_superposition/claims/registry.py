@@ -1,9 +1,13 @@
 """The claim registry: what a claim is, how it is registered and how the claims are evaluated.
 
-A :class:`Claim` names the figure whose data tests it, states the claim in words, says what
-quantity is measured and the threshold fixed *before* looking at results, and evaluates to a
+A :class:`Claim` names the figure whose data tests it, states the claim in words, quotes the
+sentence of the source it tests (``quote``, verbatim, with its section), says what quantity is
+measured, its threshold and where the threshold comes from (``threshold_source``: ``text`` —
+the number is in the quote; ``convention`` — a stated statistical convention; ``choice`` — the
+project's number, with ``threshold_reason`` saying why), and evaluates to a
 :class:`ClaimResult` (value, confidence interval where restarts or samples allow, holds or
-not). A claim that does not hold is reported as such; thresholds are never tuned to results.
+not). A claim that does not hold is reported as such; a threshold or rule changed after its
+results were seen is recorded in docs/claims-changelog.md.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ class ClaimResult:
     detail: str = ""
 
 
+#: Where a threshold comes from.
+THRESHOLD_SOURCES = ("text", "convention", "choice")
+
+
 @dataclass(frozen=True)
 class Claim:
     id: str
@@ -35,18 +43,25 @@ class Claim:
     quantity: str
     threshold: str
     evaluate: Callable[[PipelineConfig], ClaimResult]
+    quote: str = ""  # the sentence of the source it tests, verbatim
+    threshold_source: str = ""  # one of THRESHOLD_SOURCES
+    threshold_reason: str = ""  # why this number (required for "choice")
 
 
 CLAIMS: dict[str, Claim] = {}
 
 
-def claim(id: str, figure: str, source: str, statement: str, quantity: str, threshold: str):
+def claim(id: str, figure: str, source: str, statement: str, quantity: str, threshold: str,
+          quote: str = "", threshold_source: str = "", threshold_reason: str = ""):
     """Register the decorated function as the evaluation of a claim."""
+    if threshold_source and threshold_source not in THRESHOLD_SOURCES:
+        raise ValueError(f"claim {id!r}: threshold_source {threshold_source!r} is not one of {THRESHOLD_SOURCES}")
 
     def register(evaluate: Callable[[PipelineConfig], ClaimResult]) -> Callable[[PipelineConfig], ClaimResult]:
         if id in CLAIMS:
             raise ValueError(f"claim {id!r} registered twice")
-        CLAIMS[id] = Claim(id, figure, source, statement, quantity, threshold, evaluate)
+        CLAIMS[id] = Claim(id, figure, source, statement, quantity, threshold, evaluate, quote, threshold_source,
+                           threshold_reason)
         return evaluate
 
     return register
