@@ -25,8 +25,6 @@ per-density summary numbers.
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pandas as pd
 import torch
@@ -34,7 +32,7 @@ from matplotlib.figure import Figure
 
 from ..analysis import neurons
 from ..config import FigureSpec, PipelineConfig
-from .common import density_label, importance_label, load_results, new_figure
+from .common import captions, density_label, importance_label, load_results
 from .common import neurons as neuron_plots
 from .registry import figure
 
@@ -102,11 +100,28 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     selected = results.selected()
     rows_n = len(selected)
     m, n = spec.hidden, spec.features
-    left, right, row_h, top = 0.75, 2.05, 1.2, 1.0
+    left, right, row_h, top = 0.75, 2.05, 1.2, 0.4  # top: the legend under the header
     width = left + max(6.0, 0.2 * m) + right
-    height = top + rows_n * row_h + 0.45
-    fig = new_figure(width, height)
-    summaries = []
+    summaries = [table[table["instance"] == row.instance].iloc[0] for row in selected.itertuples()]
+    dense, sparse = summaries[0], summaries[-1]
+    # The density with the most even mix of mono- and polysemantic neurons, for the claim that
+    # there the neurons of the most important features tend to be the monosemantic ones.
+    mixed = max(summaries, key=lambda r: (min(r.monosemantic_neurons, r.polysemantic_neurons), -r.feature_probability))
+    heading = (f"Absolute-value model, n={n}, m={m}, {importance_label(spec)}, lowest loss of {spec.restarts} "
+               f"restart{'s' if spec.restarts > 1 else ''} per density")
+    caption = ("Paper: dense → one feature per neuron; sparse → more features than neurons computed in superposition.\n"
+               f"Measured: 1−S={dense.feature_probability:g}: {dense.monosemantic_neurons} mono / "
+               f"{dense.polysemantic_neurons} poly neurons, {dense.features_stored} features stored; "
+               f"1−S={sparse.feature_probability:g}: {sparse.monosemantic_neurons} mono / "
+               f"{sparse.polysemantic_neurons} poly, {sparse.features_stored} features stored (m/2 = {m // 2} without "
+               "superposition).\nPaper: at intermediate sparsity the neurons of the most important features tend to "
+               f"be monosemantic.\nMeasured at 1−S={mixed.feature_probability:g}: mean primary feature of mono neurons "
+               f"{_number(mixed.mean_primary_of_monosemantic)}, of poly neurons "
+               f"{_number(mixed.mean_primary_of_polysemantic)} (lower = more important)")
+    title = f"{heading}. " + caption.replace("\n", " ")
+    header = captions.Header.of(width, heading, caption)
+    fig = header.figure(top + rows_n * row_h + 0.45)
+    height = fig.get_figheight()
     for r, row in enumerate(selected.itertuples()):
         t = table[table["instance"] == row.instance]
         W = np.abs(t.sort_values(["feature", "neuron"])["w1"].to_numpy().reshape(n, m))
@@ -115,7 +130,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         superposed = t.drop_duplicates("feature").sort_values("feature")["feature_in_superposition"].to_numpy()
         stored = t.sort_values(["feature", "neuron"])["stored"].to_numpy().reshape(n, m)
         alpha = np.clip((per_neuron["neuron_features"].to_numpy() - 1) / 4.0, 0.0, 1.0) * 0.85
-        y = height - top - (r + 1) * row_h
+        y = height - header.top - top - (r + 1) * row_h
         ax = fig.add_axes((left / width, (y + 0.22) / height, (width - left - right) / width, (row_h - 0.32) / height))
         neuron_plots.stacked_neuron_bars(ax, W, order, superposed, np.zeros(m, dtype=np.int64), stored=stored,
                                          label_fraction=0.1, background_alpha=alpha)
@@ -128,29 +143,12 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                    f"mean primary feature:\n  mono {_number(first.mean_primary_of_monosemantic)}, "
                    f"poly {_number(first.mean_primary_of_polysemantic)}")
         ax.text(1.02, 0.5, summary, transform=ax.transAxes, fontsize=6, va="center", ha="left")
-        summaries.append(first)
         if r == rows_n - 1:
             ax.set_xlabel("neuron (sorted by the importance of its largest feature)")
-    legend_ax = fig.add_axes((left / width, (height - top + 0.05) / height, 0.5, 0.3 / height))
+    legend_ax = fig.add_axes((left / width, (height - header.top - top + 0.05) / height, 0.5, 0.3 / height))
     legend_ax.axis("off")
     neuron_plots.stacked_legend(legend_ax, polysemantic_background=False, ncol=3, loc="center left", fontsize=6.5)
     legend_ax.text(1.02, 0.5, "neuron background: darker = more features stored", fontsize=6.5, va="center",
                    transform=legend_ax.transAxes)
 
-    dense, sparse = summaries[0], summaries[-1]
-    # The density with the most even mix of mono- and polysemantic neurons, for the claim that
-    # there the neurons of the most important features tend to be the monosemantic ones.
-    mixed = max(summaries, key=lambda r: (min(r.monosemantic_neurons, r.polysemantic_neurons), -r.feature_probability))
-    title = (f"Absolute-value model, n={n}, m={m}, {importance_label(spec)}, lowest loss of {spec.restarts} "
-             f"restart{'s' if spec.restarts > 1 else ''} per density. Paper: dense → one feature per neuron; sparse "
-             "→ more features than neurons computed in superposition. Measured: "
-             f"1−S={dense.feature_probability:g}: {dense.monosemantic_neurons} mono / {dense.polysemantic_neurons} "
-             f"poly neurons, {dense.features_stored} features stored; 1−S={sparse.feature_probability:g}: "
-             f"{sparse.monosemantic_neurons} mono / {sparse.polysemantic_neurons} poly, "
-             f"{sparse.features_stored} features stored (m/2 = {m // 2} without superposition). Paper: at "
-             "intermediate sparsity the neurons of the most important features tend to be monosemantic. Measured "
-             f"at 1−S={mixed.feature_probability:g}: mean primary feature of mono neurons "
-             f"{_number(mixed.mean_primary_of_monosemantic)}, of poly neurons "
-             f"{_number(mixed.mean_primary_of_polysemantic)} (lower = more important)")
-    fig.suptitle("\n".join(textwrap.wrap(title, int(width * 15))), y=1 - 0.05 / height, va="top", fontsize=8)
     return fig, table, title

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 from ..analysis import computation
 from ..config import FigureSpec, PipelineConfig
-from .common import density_label, importance_label, load_results, new_figure
+from .common import captions, density_label, importance_label, load_results
 from .common import neurons as neuron_plots
 from .registry import figure
 
@@ -93,22 +93,31 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     cell_w, cell_h, left = 0.42, 0.34, 0.75
     panel_w = m * cell_w
     width = left + len(probabilities) * (panel_w + 0.45) + 0.5
-    height = 0.8 + 2 * (n * cell_h + 0.75)
-    fig = new_figure(width, height)
+    pair_counts = {p: int(table[table["feature_probability"] == p].drop_duplicates("feature")["feature_has_pair"].sum())
+                   for p in probabilities}
+    sides = table[(table["neuron_side_feature"] == table["feature"]) & (table["neuron_side"] != 0)]
+    gain = f"{sides['gain'].min():.2f}–{sides['gain'].max():.2f}" if len(sides) else "n/a"
+    counts = ", ".join(f"{pair_counts[p]}/{n} at 1−S={p:g}" for p in probabilities)
+    heading = f"Absolute-value model, n={n}, m={m}, {importance_label(spec)}, each hidden unit rescaled to max |W1| = 1"
+    caption = ("Paper: each feature gets a ReLU(x) and a ReLU(−x) neuron, summed to |x|.\n"
+               f"Measured ReLU(x)/ReLU(−x) pairs: {counts}; side-neuron gains |W1·W2| {gain}")
+    title = f"{heading}. " + caption.replace("\n", " ")
+    header = captions.Header.of(width, heading, caption)
+    fig = header.figure(0.3 + 2 * (n * cell_h + 0.75))
+    height = fig.get_figheight()
+    top = height - header.top - 0.3  # room for the panel titles
     w2_max = max(float(np.abs(table["w2_rescaled"]).max()), 1.0)
-    pair_counts = {}
     images = {}
     for column, probability in enumerate(probabilities):
         rows = table[table["feature_probability"] == probability]
         order = _order(rows)
         per_neuron = rows.drop_duplicates("neuron").set_index("neuron")
         x = left + column * (panel_w + 0.45)
-        pair_counts[probability] = int(rows.drop_duplicates("feature")["feature_has_pair"].sum())
         for panel, (column_name, label, vmax) in enumerate(
             (("w1_rescaled", "$W_1$ (input feature × neuron)", 1.0),
              ("w2_rescaled", "$W_2^T$ (output × neuron)", w2_max))
         ):
-            y = height - 0.8 - panel * (n * cell_h + 0.75) - n * cell_h
+            y = top - panel * (n * cell_h + 0.75) - n * cell_h
             ax = fig.add_axes((x / width, y / height, panel_w / width, n * cell_h / height))
             M = rows.sort_values(["feature", "neuron"])[column_name].to_numpy().reshape(n, m)
             images[panel] = neuron_plots.weight_heatmap(ax, M, order, vmax, neuron_labels=False)
@@ -128,18 +137,9 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
             if panel == 0:
                 ax.set_title(f"{density_label(probability)}: {pair_counts[probability]}/{n} pairs", pad=3)
     for panel, vmax in ((0, 1.0), (1, w2_max)):
-        y = height - 0.8 - panel * (n * cell_h + 0.75) - n * cell_h
+        y = top - panel * (n * cell_h + 0.75) - n * cell_h
         cax = fig.add_axes(((width - 0.4) / width, y / height, 0.07 / width, n * cell_h / height))
         bar = fig.colorbar(images[panel], cax=cax, ticks=[-vmax, 0, vmax], format="%.2g")
         bar.ax.tick_params(labelsize=5.5, length=2)
 
-    sides = table[(table["neuron_side_feature"] == table["feature"]) & (table["neuron_side"] != 0)]
-    gain = f"{sides['gain'].min():.2f}–{sides['gain'].max():.2f}" if len(sides) else "n/a"
-    counts = ", ".join(f"{pair_counts[p]}/{n} at 1−S={p:g}" for p in probabilities)
-    title = (f"Absolute-value model, n={n}, m={m}, {importance_label(spec)}, each hidden unit rescaled to max |W1| = 1. "
-             "Paper: each feature gets a ReLU(x) and a ReLU(−x) neuron, summed to |x|. "
-             f"Measured ReLU(x)/ReLU(−x) pairs: {counts}; side-neuron gains |W1·W2| {gain}")
-    import textwrap
-
-    fig.suptitle("\n".join(textwrap.wrap(title, int(width * 16))), y=1 - 0.05 / height, va="top", fontsize=8)
     return fig, table, title

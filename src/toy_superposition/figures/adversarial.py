@@ -29,7 +29,7 @@ from .. import metrics
 from ..analysis import adversarial
 from ..config import FigureSpec, PipelineConfig, derive_seed
 from ..distributions import FeatureDistribution, sample_features
-from .common import importance_label, inverse_density_axis, load_results, new_figure
+from .common import captions, importance_label, inverse_density_axis, load_results
 from .registry import figure
 
 #: Inputs per model on which the attack is evaluated.
@@ -82,8 +82,14 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table["rise_over_densest"] = table["vulnerability"] / baseline if baseline > 0 else np.nan
     table["correlation_with_features_per_dimension"] = correlation
 
-    fig = new_figure(6.8, 4.0)
-    ax = fig.add_axes((0.11, 0.13, 0.76, 0.68))
+    title = (f"Adversarial vulnerability: n={spec.features}, m={spec.hidden}, {importance_label(spec)}, "
+             f"L2 budget 0.1 × mean input norm")
+    subtitle = (f"paper: vulnerability rises sharply (>3×) as superposition forms and closely tracks the features per "
+                f"dimension\nmeasured: peak vulnerability {rise:.1f}× the densest model's (at 1/(1−S) = "
+                f"{table['inverse_density'].iloc[peak]:.3g}); Pearson corr(vulnerability, 1/D*) = {correlation:.2f}")
+    header = captions.Header.of(6.8, title, subtitle)
+    fig = header.figure(3.3)
+    ax = fig.add_axes(header.rect(fig, (0.11, 0.158, 0.76, 0.824)))
     ax.plot(table["inverse_density"], table["vulnerability"], "o-", color="C3", markersize=3, linewidth=1.3,
             label="vulnerability (per-input best attack)")
     ax.plot(table["inverse_density"], table["universal_vulnerability"], "s--", color="C3", alpha=0.45, markersize=2.5,
@@ -100,11 +106,4 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     handles = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
     ax.legend(handles[0] + more[0], handles[1] + more[1], frameon=False, loc="upper left", fontsize=6.5)
-    title = (f"Adversarial vulnerability: n={spec.features}, m={spec.hidden}, {importance_label(spec)}, "
-             f"L2 budget 0.1 × mean input norm")
-    subtitle = (f"paper: vulnerability rises sharply (>3×) as superposition forms and closely tracks the features per "
-                f"dimension\nmeasured: peak vulnerability {rise:.1f}× the densest model's (at 1/(1−S) = "
-                f"{table['inverse_density'].iloc[peak]:.3g}); Pearson corr(vulnerability, 1/D*) = {correlation:.2f}")
-    fig.suptitle(title, fontsize=9, y=0.985)
-    fig.text(0.5, 0.935, subtitle, ha="center", va="top", fontsize=7, color="0.2")
     return fig, table, f"{title}; {subtitle}"

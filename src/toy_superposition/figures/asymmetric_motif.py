@@ -25,8 +25,6 @@ the instances found, ``drawn`` marks the one drawn.
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -35,7 +33,7 @@ from matplotlib.patches import Circle
 
 from ..analysis import computation
 from ..config import FigureSpec, PipelineConfig
-from .common import load_results, new_figure
+from .common import captions, load_results
 from .common import neurons as neuron_plots
 from .registry import figure
 
@@ -124,9 +122,17 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     if chosen is not None:
         table.loc[chosen.name, "drawn"] = True
 
-    width, height = 11.0, 3.9
-    fig = new_figure(width, height)
-    circuit = fig.add_axes((0.05, 0.04, 0.27, 0.66))
+    searched = table.groupby(["experiment", "instance"]).ngroups
+    with_motif = motifs.groupby(["experiment", "instance"]).ngroups
+    selected_found = int(motifs["selected"].sum())
+    heading = "Asymmetric superposition + inhibition motif, found automatically"
+    caption = ("Paper: absolute-value models computing in superposition use it (two instances in one model).\n"
+               f"Measured: {len(motifs)} motifs in {with_motif} of {searched} trained models "
+               f"({selected_found} in the selected lowest-loss models)")
+    title = f"{heading}. " + caption.replace("\n", " ")
+    header = captions.Header.of(11.0, heading, caption)
+    fig = header.figure(3.3)
+    circuit = fig.add_axes(header.rect(fig, (0.05, 0.047, 0.27, 0.78)))
     if chosen is not None:
         params = weights[chosen.experiment]
         i = int(chosen.instance)
@@ -141,7 +147,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         circuit.axis("off")
         circuit.text(0.5, 0.5, "no asymmetric superposition motif found", ha="center", va="center", fontsize=8)
 
-    counts = fig.add_axes((0.4, 0.16, 0.22, 0.6))
+    counts = fig.add_axes(header.rect(fig, (0.4, 0.189, 0.22, 0.709)))
     main = table[table["experiment"] == figure.experiments[0]]
     probabilities = sorted(main["feature_probability"].unique(), reverse=True)
     positions = np.arange(len(probabilities))
@@ -161,7 +167,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     counts.yaxis.get_major_locator().set_params(integer=True)
     counts.set_ylim(0, max([1, *in_all]) * 1.15)
 
-    listing = fig.add_axes((0.66, 0.16, 0.33, 0.64))
+    listing = fig.add_axes(header.rect(fig, (0.66, 0.189, 0.33, 0.756)))
     listing.axis("off")
     lines = ["model      1−S    rst  h    a→b     in   out   k'  inh"]
     for r in motifs.itertuples():
@@ -180,12 +186,4 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                  "weight ratios\nk': inhibiting neuron; inh: its inhibition / the interference a → b",
                  fontsize=5.6, va="top", ha="left", transform=listing.transAxes)
 
-    searched = table.groupby(["experiment", "instance"]).ngroups
-    with_motif = motifs.groupby(["experiment", "instance"]).ngroups
-    selected_found = int(motifs["selected"].sum())
-    title = ("Asymmetric superposition + inhibition motif, found automatically. Paper: absolute-value models "
-             "computing in superposition use it (two instances in one model). Measured: "
-             f"{len(motifs)} motifs in {with_motif} of {searched} trained models "
-             f"({selected_found} in the selected lowest-loss models)")
-    fig.suptitle("\n".join(textwrap.wrap(title, 170)), y=0.985, va="top", fontsize=8)
     return fig, table, title

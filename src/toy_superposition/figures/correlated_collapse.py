@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from ..analysis import geometry, nonuniform_geometry
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import captions, density_label, inverse_density_axis, load_results, new_figure
+from .common import captions, density_label, inverse_density_axis, load_results
 from .common import correlated as correlated_geometry
 from .registry import figure
 
@@ -86,14 +86,12 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     models = table.sort_values("feature_probability", ascending=False)
     columns = models["instance"].nunique()
     width = max(8.0, 1.3 * columns + 0.6)
-    lines = captions.caption_lines(caption, width)
-    header = captions.header_height(lines)
-    height = 4.6 + header
-    fig = new_figure(width, height)
-    captions.draw_header(fig, "Collapsing of correlated features: 6 features in 3 correlated pairs (colour), m = 2",
-                         lines)
+    header = captions.Header.of(width, "Collapsing of correlated features: 6 features in 3 correlated pairs "
+                                "(colour), m = 2", caption)
+    fig = header.figure(4.6)
+    height = fig.get_figheight()
     grid = fig.add_gridspec(2, columns, height_ratios=[1, 1.25], left=0.1, right=1 - 1.0 / width,
-                            top=1 - (header + 0.3) / height, bottom=0.5 / height, hspace=0.45, wspace=0.08)
+                            top=1 - (header.top + 0.3) / height, bottom=0.5 / height, hspace=0.45, wspace=0.08)
     limit = max(1.2, float(np.hypot(table["x"], table["y"]).max()) * 1.08)
     for c, (instance, solution) in enumerate(models.groupby("instance", sort=False)):
         ax = fig.add_subplot(grid[0, c])

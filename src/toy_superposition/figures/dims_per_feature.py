@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..config import FigureSpec, PipelineConfig
-from .common import importance_label, inverse_density_axis, load_results, new_figure
+from .common import captions, importance_label, inverse_density_axis, load_results
 from .common.d_star import STICKY, d_star_table, draw_d_star
 from .registry import figure
 
@@ -26,8 +26,11 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     experiments = [load_results(config, name) for name in figure.experiments]
     table = pd.concat([d_star_table(r) for r in experiments], ignore_index=True)
 
-    fig = new_figure(5.0, 3.2)
-    ax = fig.add_axes((0.13, 0.15, 0.79, 0.7))
+    spec = experiments[0].spec
+    title = f"Dimensions per feature: n={spec.features}, m={spec.hidden}, {importance_label(spec)}"
+    header = captions.Header.of(5.0, title)
+    fig = header.figure(2.8)
+    ax = fig.add_axes(header.rect(fig, (0.13, 0.171, 0.79, 0.8)))
     for value, label in STICKY.items():
         ax.axhline(value, color="0.6", linewidth=0.8, linestyle="--", zorder=0)
         ax.annotate(label, (1.0, value), xycoords=("axes fraction", "data"), xytext=(4, 0),
@@ -41,7 +44,4 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     ax.set_ylim(0, top)
     if len(experiments) > 1:
         ax.legend(frameon=False)
-    spec = experiments[0].spec
-    title = f"Dimensions per feature: n={spec.features}, m={spec.hidden}, {importance_label(spec)}"
-    ax.set_title(title, fontsize=9, pad=6)
     return fig, table, title

@@ -34,8 +34,8 @@ from matplotlib.figure import Figure
 from ..analysis import dropout_superposition as ds
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import inverse_density_axis, load_results, new_figure
-from .common.dropout import RATE_CMAP, RATE_NORM, tidy, wrap_caption
+from .common import captions, inverse_density_axis, load_results
+from .common.dropout import RATE_CMAP, RATE_NORM, tidy
 from .registry import figure
 
 STICKY = {1.0: "1", 0.5: "1/2"}
@@ -74,16 +74,19 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table.insert(1, "experiment", name)
 
     width, panel_h = 10.5, 3.4
-    lines = wrap_caption([f"{c.claim} — {c.holds.upper()}: {c.measured}" for c in claims.itertuples()], width - 1.0)
-    caption = 0.3 + 0.16 * len(lines)
-    height = 0.6 + panel_h + 0.6 + caption
-    fig = new_figure(width, height)
+    restarts = spec.restarts
+    heading = (f"Dimensions per feature with dropout: ReLU output model, n={spec.features}, m={spec.hidden}, I = 1; "
+               f"lines: lowest-loss of {restarts} restarts, dots: every restart")
+    header = captions.Header.of(width, heading, claims=captions.claim_lines(claims),
+                                heading="Post's claims, measured (ΔD* = mean over restarts at r − at 0, 95% bootstrap CI):")
+    fig = header.figure(0.25 + panel_h + 0.6)
+    height = fig.get_figheight()
     panel_w = (width - 0.8 - 0.9 - 0.5) / 2
     top_value = 0.0
     axes = []
     for k, (measure, label) in enumerate((("d_star", r"$D^* = m\,/\,\|W\|_F^2$"),
                                           ("d_star_count", r"$D^*_{count} = m\,/\,\#\{i: \|W_i\| > \frac{1}{2}\max_j \|W_j\|\}$"))):
-        ax = fig.add_axes(((0.8 + k * (panel_w + 0.9)) / width, (caption + 0.6) / height, panel_w / width,
+        ax = fig.add_axes(((0.8 + k * (panel_w + 0.9)) / width, (header.bottom + 0.6) / height, panel_w / width,
                            panel_h / height))
         axes.append(ax)
         for value, text in STICKY.items():
@@ -104,11 +107,5 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     for ax in axes:
         ax.set_ylim(0, max(1.1, top_value * 1.05))
     axes[0].legend(frameon=False, title="dropout", title_fontsize=7, loc="best")
-    restarts = spec.restarts
-    header = (f"Dimensions per feature with dropout: ReLU output model, n={spec.features}, m={spec.hidden}, I = 1; "
-              f"lines: lowest-loss of {restarts} restarts, dots: every restart")
-    fig.suptitle(header, y=1 - 0.12 / height, va="top", fontsize=9)
-    fig.text(0.8 / width, (caption - 0.08) / height, "Post's claims, measured (ΔD* = mean over restarts at r − at 0, "
-             "95% bootstrap CI):\n" + "\n".join(lines), fontsize=7, va="top", ha="left", linespacing=1.45)
-    title = header + ". " + "; ".join(f"{c.claim}: {c.holds} ({c.measured})" for c in claims.itertuples())
+    title = heading + ". " + "; ".join(f"{c.claim}: {c.holds} ({c.measured})" for c in claims.itertuples())
     return fig, table, title

@@ -32,8 +32,8 @@ from matplotlib.figure import Figure
 from ..analysis import dropout_superposition as ds
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import inverse_density_axis, load_results, new_figure
-from .common.dropout import RATE_CMAP, RATE_NORM, tidy, wrap_caption
+from .common import captions, inverse_density_axis, load_results
+from .common.dropout import RATE_CMAP, RATE_NORM, tidy
 from .registry import figure
 
 
@@ -77,10 +77,11 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table.insert(1, "experiment", name)
 
     width, top_h, bottom_h = 11.0, 2.6, 1.9
-    wrapped = wrap_caption([f"{c.claim} — {c.holds.upper()}: {c.measured}" for c in claims.itertuples()], width - 1.0)
-    caption = 0.3 + 0.16 * len(wrapped)
-    height = 0.6 + top_h + 0.35 + bottom_h + 0.6 + caption
-    fig = new_figure(width, height)
+    heading = (f"Does dropout inhibit superposition? ReLU output model, n={spec.features}, m={spec.hidden}, "
+               f"{spec.restarts} restarts per setting, I = 1 against decaying importance")
+    header = captions.Header.of(width, heading, claims=captions.claim_lines(claims), heading="Claims, measured:")
+    fig = header.figure(0.25 + top_h + 0.35 + bottom_h + 0.6)
+    height = fig.get_figheight()
     columns = len(decays)
     panel_w = (width - 0.8 - 0.5 - 0.8 * (columns - 1)) / columns
     d_top = float(np.nanmax(models["d_star"][np.isfinite(models["d_star"])])) if len(models) else 1.0
@@ -89,7 +90,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     span = float(np.nanmax(np.abs(finite[["ci_low", "ci_high"]].to_numpy()))) if len(finite) else 1.0
     for k, decay in enumerate(decays):
         x = 0.8 + k * (panel_w + 0.8)
-        ax = fig.add_axes((x / width, (caption + 0.6 + bottom_h + 0.35) / height, panel_w / width, top_h / height))
+        ax = fig.add_axes((x / width, (header.bottom + 0.6 + bottom_h + 0.35) / height, panel_w / width, top_h / height))
         subset = models[np.isclose(models["importance_decay"], decay)]
         for rate, group in subset.groupby("dropout", sort=True):
             stats = group.groupby("inverse_density")["d_star"].agg(["mean", "min", "max"]).reset_index()
@@ -106,7 +107,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         ax.set_title(f"{profile_label(decay)}: dimensions per feature (mean of restarts, min–max)", pad=3)
         if k == 0:
             ax.legend(frameon=False, title="dropout", title_fontsize=7, fontsize=6.5, loc="upper right")
-        ax = fig.add_axes((x / width, (caption + 0.6) / height, panel_w / width, bottom_h / height))
+        ax = fig.add_axes((x / width, (header.bottom + 0.6) / height, panel_w / width, bottom_h / height))
         cells = effects[np.isclose(effects["importance_decay"], decay) & (effects["measure"] == "d_star")]
         for rate, group in cells.groupby("dropout", sort=True):
             group = group.sort_values("feature_probability", ascending=False)
@@ -122,10 +123,5 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         ax.set_ylabel("ΔD* = D*(r) − D*(0)\n(95% CI; > 0: inhibits)")
         ax.annotate("low sparsity", (0.95, 1.0), xycoords=("data", "axes fraction"), xytext=(0, -3),
                     textcoords="offset points", fontsize=6.5, color="0.4", va="top")
-    header = (f"Does dropout inhibit superposition? ReLU output model, n={spec.features}, m={spec.hidden}, "
-              f"{spec.restarts} restarts per setting, I = 1 against decaying importance")
-    fig.suptitle(header, y=1 - 0.12 / height, va="top", fontsize=9.5)
-    fig.text(0.8 / width, (caption - 0.08) / height, "Claims, measured:\n" + "\n".join(wrapped), fontsize=7,
-             va="top", ha="left", linespacing=1.45)
-    title = header + ". " + "; ".join(f"{c.claim}: {c.holds} ({c.measured})" for c in claims.itertuples())
+    title = heading + ". " + "; ".join(f"{c.claim}: {c.holds} ({c.measured})" for c in claims.itertuples())
     return fig, table, title

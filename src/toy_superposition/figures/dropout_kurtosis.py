@@ -41,8 +41,8 @@ from ..analysis import dropout_kurtosis as hk
 from ..analysis.statistics import bootstrap_difference_ci, bootstrap_mean_ci
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig, derive_seed
-from .common import importance_label, load_results, new_figure
-from .common.dropout import tidy, wrap_caption
+from .common import captions, importance_label, load_results
+from .common.dropout import tidy
 from .registry import figure
 
 MEASURES = {
@@ -119,11 +119,13 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table = tidy(pd.concat([models, rates, claims], ignore_index=True))
 
     width, panel_h = 10.0, 3.3
-    lines = wrap_caption([f"{row.claim} — {row.holds.upper()}: {row.measured}" for row in claims.itertuples()],
-                         width - 1.0)
-    caption = 0.3 + 0.16 * len(lines)
-    height = 0.6 + panel_h + 0.55 + caption
-    fig = new_figure(width, height)
+    per_rate = int(models.groupby("dropout").size().min())
+    density = float(results.instances["feature_probability"].iloc[0])
+    heading = (f"Kurtosis of the hidden activations against dropout: ReLU output model, n={spec.features}, m={m}, "
+               f"{importance_label(spec)}, 1−S={density:g}, {per_rate} models per rate, {BATCH} inputs each")
+    header = captions.Header.of(width, heading, claims=captions.claim_lines(claims), heading="Claims, measured:")
+    fig = header.figure(0.25 + panel_h + 0.55)
+    height = fig.get_figheight()
     references = {
         "vector": [(hk.gaussian_vector_kurtosis(m), f"isotropic Gaussian, m={m}: 3m/(m+2) = {hk.gaussian_vector_kurtosis(m):.2f}"),
                    (3.0, "isotropic Gaussian, m → ∞: 3")],
@@ -131,7 +133,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     }
     panel_w = (width - 0.8 * 2 - 0.6) / 2
     for k, (measure, label) in enumerate(MEASURES.items()):
-        ax = fig.add_axes(((0.75 + k * (panel_w + 0.9)) / width, (caption + 0.55) / height, panel_w / width,
+        ax = fig.add_axes(((0.75 + k * (panel_w + 0.9)) / width, (header.bottom + 0.55) / height, panel_w / width,
                            panel_h / height))
         part = rates[rates["measure"] == measure]
         x = part["dropout"].to_numpy()
@@ -148,12 +150,5 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         ax.set_title(label, pad=3)
         ax.set_xlim(-0.05, max(0.95, float(x.max()) + 0.05))
         ax.legend(frameon=False, loc="best", fontsize=6.5)
-    per_rate = int(models.groupby("dropout").size().min())
-    density = float(results.instances["feature_probability"].iloc[0])
-    header = (f"Kurtosis of the hidden activations against dropout: ReLU output model, n={spec.features}, m={m}, "
-              f"{importance_label(spec)}, 1−S={density:g}, {per_rate} models per rate, {BATCH} inputs each")
-    fig.suptitle(header, y=1 - 0.12 / height, va="top", fontsize=9.5)
-    fig.text(0.75 / width, (caption - 0.08) / height, "Claims, measured:\n" + "\n".join(lines), fontsize=7, va="top",
-             ha="left", linespacing=1.45)
-    title = header + ". " + "; ".join(f"{row.claim}: {row.holds} ({row.measured})" for row in claims.itertuples())
+    title = heading + ". " + "; ".join(f"{row.claim}: {row.holds} ({row.measured})" for row in claims.itertuples())
     return fig, table, title

@@ -30,16 +30,14 @@ from matplotlib.figure import Figure
 
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import importance_label, load_results, new_figure
+from .common import captions, importance_label, load_results
 from .common.dropout import (
     RATE_CMAP,
     RATE_NORM,
     alignment_axes,
     analyse,
-    caption_lines,
     draw_alignment,
     tidy,
-    wrap_caption,
 )
 from .registry import figure
 
@@ -73,12 +71,16 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     cell = 1.55
     stats_width = 3.6
     width = 0.3 + columns * cell + 0.7 + stats_width + 0.6
-    lines_text = wrap_caption(caption_lines(claims), width - 0.5)
-    caption_height = 0.3 + 0.16 * len(lines_text)
+    per_rate = int(models.groupby("dropout").size().min())
+    density = models["feature_probability"].iloc[0]
+    heading = (f"Dropout and the orientation of the basis in m={m} dimensions: ReLU output model, n={spec.features}, "
+               f"{importance_label(spec)}, 1−S={density:g},\n{per_rate} models per rate; panels: two coordinates of u, "
+               f"$(u_0, u_1)$, per dropout rate r")
+    header = captions.Header.of(width, heading, claims=captions.claim_lines(claims), heading="Post's claims, measured:")
     grid_height = lines * (cell + 0.25)
-    height = 0.75 + max(grid_height, 3.2) + 0.5 + caption_height
-    fig = new_figure(width, height)
-    top = height - 0.75
+    fig = header.figure(0.1 + max(grid_height, 3.2) + 0.5)
+    height = fig.get_figheight()
+    top = height - header.top - 0.1
     circle = np.linspace(0, 2 * math.pi, 129)
     for k, rate in enumerate(rate_values):
         row, column = divmod(k, columns)
@@ -109,13 +111,5 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     alignment_axes(ax, m, f"mean $a_{{{m}}}(u)$  (95% bootstrap CI)")
     ax.set_title(f"axis alignment in {m} dimensions", pad=3)
 
-    per_rate = int(models.groupby("dropout").size().min())
-    density = models["feature_probability"].iloc[0]
-    header = (f"Dropout and the orientation of the basis in m={m} dimensions: ReLU output model, n={spec.features}, "
-              f"{importance_label(spec)}, 1−S={density:g},\n{per_rate} models per rate; panels: two coordinates of u, "
-              f"$(u_0, u_1)$, per dropout rate r")
-    fig.suptitle(header, y=1 - 0.12 / height, va="top", fontsize=9.5)
-    fig.text(0.3 / width, (caption_height - 0.1) / height, "Post's claims, measured:\n" + "\n".join(lines_text),
-             fontsize=7, va="top", ha="left", linespacing=1.45)
-    title = header.replace("\n", " ") + ". " + "; ".join(f"{row.claim}: {row.holds} ({row.measured})" for row in claims.itertuples())
+    title = heading.replace("\n", " ") + ". " + "; ".join(f"{row.claim}: {row.holds} ({row.measured})" for row in claims.itertuples())
     return fig, table, title

@@ -35,8 +35,8 @@ from matplotlib.figure import Figure
 from ..analysis import dropout_superposition as ds
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import WEIGHT_CMAP, WEIGHT_NORM, density_label, load_results, matrix_with_bias, new_figure
-from .common.dropout import tidy, wrap_caption
+from .common import WEIGHT_CMAP, WEIGHT_NORM, captions, density_label, load_results, matrix_with_bias
+from .common.dropout import tidy
 from .registry import figure
 
 
@@ -87,11 +87,12 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
 
     cell = 1.25
     width = max(0.9 + len(probabilities) * cell + 0.25, 7.0)
-    lines = wrap_caption([f"{c.claim} — {c.holds.upper()}: {c.measured}" for c in claims.itertuples()], width - 0.6)
-    caption = 0.3 + 0.16 * len(lines)
-    height = 0.75 + len(rates) * (cell + 0.12) + 0.55 + caption
-    fig = new_figure(width, height)
-    top = height - 0.75
+    heading = (f"WᵀW by dropout rate (rows) and feature density (columns): n={spec.features}, m={spec.hidden}, "
+               f"I_i = {decay:g}^i, lowest-loss model of {spec.restarts}")
+    header = captions.Header.of(width, heading, claims=captions.claim_lines(claims), heading="Post's claim, measured:")
+    fig = header.figure(0.15 + len(rates) * (cell + 0.12) + 0.55)
+    height = fig.get_figheight()
+    top = height - header.top - 0.15  # room for the column titles
     panels = {(r.dropout, r.feature_probability): r for r in shown.itertuples()}
     for a, rate in enumerate(rates):
         y = top - (a + 1) * (cell + 0.12)
@@ -109,13 +110,8 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                             textcoords="offset points", ha="center", va="bottom", fontsize=8)
         fig.text(0.5 / width, (y + cell / 2) / height, f"dropout\nr = {rate:g}", ha="center", va="center",
                  fontsize=8, fontweight="bold")
-    cax = fig.add_axes((0.9 / width, (caption + 0.25) / height, min(2.4, 0.4 * width) / width, 0.1 / height))
+    cax = fig.add_axes((0.9 / width, (header.bottom + 0.25) / height, min(2.4, 0.4 * width) / width, 0.1 / height))
     bar = fig.colorbar(ScalarMappable(WEIGHT_NORM, WEIGHT_CMAP), cax=cax, orientation="horizontal", ticks=[-1, 0, 1])
     bar.ax.set_title("$W^TW$ and $b$; panel titles: D* = m/‖W‖²_F | D*_count", pad=2, fontsize=7)
-    header = (f"WᵀW by dropout rate (rows) and feature density (columns): n={spec.features}, m={spec.hidden}, "
-              f"I_i = {decay:g}^i, lowest-loss model of {spec.restarts}")
-    fig.suptitle(header, y=1 - 0.1 / height, va="top", fontsize=9)
-    fig.text(0.3 / width, (caption - 0.08) / height, "Post's claim, measured:\n" + "\n".join(lines), fontsize=7,
-             va="top", ha="left", linespacing=1.45)
-    title = header + ". " + "; ".join(f"{c.claim}: {c.holds} ({c.measured})" for c in claims.itertuples())
+    title = heading + ". " + "; ".join(f"{c.claim}: {c.holds} ({c.measured})" for c in claims.itertuples())
     return fig, table, title

@@ -34,8 +34,8 @@ from matplotlib.figure import Figure
 from ..analysis import dropout_orientation as orientation
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import WEIGHT_CMAP, importance_label, load_results, new_figure
-from .common.dropout import alignment_axes, draw_alignment, orientation_table, tidy, wrap_caption
+from .common import WEIGHT_CMAP, captions, importance_label, load_results
+from .common.dropout import alignment_axes, draw_alignment, orientation_table, tidy
 from .registry import figure
 
 
@@ -91,14 +91,15 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     cell_h = max(1.2, 0.12 * n)
     width = max(0.7 + panels * (cell_w + 0.2) + 0.9, 7.5)
     stats_height = 2.4
-    text = f"Post: {claim['claim']} — {claim['holds'].upper()}: {claim['measured']}"
-    wrapped = wrap_caption([text], width - 1.0)
-    caption = 0.25 + 0.16 * len(wrapped)
-    height = 0.55 + cell_h + 0.45 + stats_height + 0.5 + caption
-    fig = new_figure(width, height)
+    density = models["feature_probability"].iloc[0]
+    heading = (f"W for increasing dropout: ReLU output model, n={n}, m={m}, {importance_label(spec)}, "
+               f"1−S={density:g} (lowest-loss model per rate)")
+    header = captions.Header.of(width, heading, claims=captions.claim_lines(claims, prefix="Post: "))
+    fig = header.figure(0.2 + cell_h + 0.45 + stats_height + 0.5)
+    height = fig.get_figheight()
     limit = float(np.abs(weights["value"]).max()) or 1.0
     norm = Normalize(vmin=-limit, vmax=limit)
-    top = height - 0.55
+    top = height - header.top - 0.2  # room for the panel titles
     image = None
     for k, row in enumerate(selected.itertuples()):
         W = results.W[row.instance].numpy()[row_order(results.W[row.instance].numpy())]
@@ -117,17 +118,11 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                         (cell_h - 0.2) / height))
     fig.colorbar(image, cax=cax).set_label("$W_{ij}$", labelpad=1)
 
-    ax = fig.add_axes((0.7 / width, (caption + 0.45) / height, (width - 1.6) / width, stats_height / height))
+    ax = fig.add_axes((0.7 / width, (header.bottom + 0.45) / height, (width - 1.6) / width, stats_height / height))
     draw_alignment(ax, summary, transition, m=m)
     alignment_axes(ax, m, "mean feature alignment\n" + r"$\langle a_m(\hat W_i)\rangle$ (95% CI)")
     ax.set_title(f"alignment of the represented features (every model, ≥{int(models.groupby('dropout').size().min())} "
                  "per rate)", pad=3)
 
-    density = models["feature_probability"].iloc[0]
-    header = (f"W for increasing dropout: ReLU output model, n={n}, m={m}, {importance_label(spec)}, "
-              f"1−S={density:g} (lowest-loss model per rate)")
-    fig.suptitle(header, y=1 - 0.1 / height, va="top", fontsize=9.5)
-    fig.text(0.7 / width, (caption - 0.08) / height, "\n".join(wrapped), fontsize=7, va="top", ha="left",
-             linespacing=1.45)
-    title = f"{header}. {claim['claim']}: {claim['holds']} ({claim['measured']})"
+    title = f"{heading}. {claim['claim']}: {claim['holds']} ({claim['measured']})"
     return fig, table, title

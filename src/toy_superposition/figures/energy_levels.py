@@ -33,7 +33,7 @@ from ..analysis import learning_dynamics
 from ..artifacts import load_snapshots, read_parquet
 from ..config import FigureSpec, PipelineConfig
 from ..paths import experiment_paths
-from .common import density_label, load_results, new_figure
+from .common import captions, density_label, load_results
 from .registry import figure
 
 #: Levels drawn as reference lines (value → label).
@@ -77,10 +77,23 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table = table.astype({"step": np.int64})
     table["feature"] = table["feature"].astype("Int64")
 
+    median = float(jumps["slope_percentile"].median()) if len(jumps) else float("nan")
+    final_pairs = int(np.sum(np.abs(dims[-1] - 0.5) <= learning_dynamics.LEVEL_TOLERANCE))
+    kinds = ", ".join(f"{count}× {learning_dynamics.level_name(a)}→{learning_dynamics.level_name(b)}"
+                      for (a, b), count in jumps.groupby(["from_level", "to_level"]).size().items())
+    title = (f"Energy-level jumps: n={spec.features}, m={spec.hidden}, I=1, "
+             f"{density_label(float(chosen['feature_probability']))}, one model")
+    subtitle = (f"paper: features jump between dimensionality levels during training, and the loss drops as they do\n"
+                f"measured: {len(jumps)} jumps of {int(jumps['feature'].nunique()) if len(jumps) else 0} features"
+                f"{' (' + kinds + ')' if kinds else ''}\nthe loss falls faster at a jump than in "
+                f"{'—' if np.isnan(median) else f'{median:.0%}'} of intervals (median); "
+                f"at the end {final_pairs} features have D_i ≈ 1/2")
+
     # ---- drawing
-    fig = new_figure(7.2, 5.6)
-    top = fig.add_axes((0.1, 0.42, 0.8, 0.43))
-    bottom = fig.add_axes((0.1, 0.08, 0.8, 0.28), sharex=top)
+    header = captions.Header.of(7.2, title, subtitle)
+    fig = header.figure(4.8)
+    top = fig.add_axes(header.rect(fig, (0.1, 0.49, 0.8, 0.5)))
+    bottom = fig.add_axes(header.rect(fig, (0.1, 0.093, 0.8, 0.327)), sharex=top)
     for value, label in REFERENCE_LEVELS.items():
         top.axhline(value, color="0.7", linewidth=0.6, linestyle="--", zorder=0)
         top.annotate(label, (1.0, value), xycoords=("axes fraction", "data"), xytext=(4, 0),
@@ -109,19 +122,6 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     bottom.set_ylabel("loss (log scale)")
     bottom.legend(frameon=False, loc="lower left", fontsize=6)
 
-    median = float(jumps["slope_percentile"].median()) if len(jumps) else float("nan")
-    final_pairs = int(np.sum(np.abs(dims[-1] - 0.5) <= learning_dynamics.LEVEL_TOLERANCE))
-    kinds = ", ".join(f"{count}× {learning_dynamics.level_name(a)}→{learning_dynamics.level_name(b)}"
-                      for (a, b), count in jumps.groupby(["from_level", "to_level"]).size().items())
-    title = (f"Energy-level jumps: n={spec.features}, m={spec.hidden}, I=1, "
-             f"{density_label(float(chosen['feature_probability']))}, one model")
-    subtitle = (f"paper: features jump between dimensionality levels during training, and the loss drops as they do\n"
-                f"measured: {len(jumps)} jumps of {int(jumps['feature'].nunique()) if len(jumps) else 0} features"
-                f"{' (' + kinds + ')' if kinds else ''}\nthe loss falls faster at a jump than in "
-                f"{'—' if np.isnan(median) else f'{median:.0%}'} of intervals (median); "
-                f"at the end {final_pairs} features have D_i ≈ 1/2")
-    fig.suptitle(title, fontsize=9, y=0.985)
-    fig.text(0.5, 0.945, subtitle, ha="center", va="top", fontsize=7, color="0.2")
     return fig, table, f"{title}; {subtitle}"
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..config import FigureSpec, PipelineConfig
-from .common import importance_label, inverse_density_axis, load_results, new_figure
+from .common import captions, importance_label, inverse_density_axis, load_results
 from .common.d_star import d_star_table, draw_d_star
 from .registry import figure
 
@@ -58,8 +58,11 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table = pd.concat(tables, ignore_index=True).sort_values(["experiment", "inverse_density", "feature"],
                                                                kind="stable", ignore_index=True)
 
-    fig = new_figure(6.4, 4.2)
-    ax = fig.add_axes((0.1, 0.12, 0.62, 0.76))
+    spec = experiments[0].spec
+    title = f"Feature dimensionality: n={spec.features}, m={spec.hidden}, {importance_label(spec)}"
+    header = captions.Header.of(6.4, title)
+    fig = header.figure(3.75)
+    ax = fig.add_axes(header.rect(fig, (0.1, 0.134, 0.62, 0.851)))
     for value, (label, geometry, align) in FRACTIONS.items():
         ax.axhline(value, color="0.75", linewidth=0.7, linestyle="--", zorder=0)
         ax.annotate(f"{label}  {geometry}", (1.0, value), xycoords=("axes fraction", "data"), xytext=(4, 0),
@@ -75,7 +78,4 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     legend = ax.legend(loc="lower left", bbox_to_anchor=(1.01, 0.0), frameon=False, markerscale=2)
     for handle in legend.legend_handles:
         handle.set_alpha(1.0)
-    spec = experiments[0].spec
-    title = f"Feature dimensionality: n={spec.features}, m={spec.hidden}, {importance_label(spec)}"
-    ax.set_title(title, fontsize=9, pad=6)
     return fig, table, title

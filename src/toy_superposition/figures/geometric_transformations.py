@@ -37,7 +37,7 @@ from matplotlib.ticker import FuncFormatter
 from ..analysis import alignment, learning_dynamics
 from ..artifacts import load_snapshots
 from ..config import FigureSpec, PipelineConfig
-from .common import density_label, load_results, new_figure
+from .common import captions, density_label, load_results
 from .registry import figure
 
 SET_COLOURS = (("#b2182b", "#ef8a62", "#f4a582"), ("#2166ac", "#67a9cf", "#92c5de"))
@@ -120,8 +120,16 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
 
     # ---- drawing
     n_panels = len(panels)
-    fig = new_figure(max(7.2, 1.8 * n_panels), 6.0)
-    ax = fig.add_axes((0.1, 0.6, 0.85, 0.27))
+    final_geometry = configurations[-1][1]
+    title = (f"Learning as geometric transformations: n={spec.features}, m={spec.hidden}, two correlated sets of {set_size}, "
+             f"{density_label(float(chosen['feature_probability']))}")
+    subtitle = (f"paper: learning proceeds in regimes visible in the loss, each a geometric transformation, ending in an "
+                f"octahedron (a strong attractor)\nmeasured: {len(regimes)} regimes; the lowest-loss restart ends "
+                f"{'in' if final_geometry.is_cross_polytope else 'outside'} the octahedron; "
+                f"{n_octahedra}/{len(restart_rows)} restarts end in it")
+    header = captions.Header.of(max(7.2, 1.8 * n_panels), title, subtitle)
+    fig = header.figure(5.3)
+    ax = fig.add_axes(header.rect(fig, (0.1, 0.679, 0.85, 0.306)))
     ax.plot(steps, loss, color="k", linewidth=1.2)
     for r, row in enumerate(regimes.itertuples()):
         ax.axvspan(max(row.start_step, steps[0]), row.end_step, color=("C0" if r % 2 == 0 else "C1"), alpha=0.12, linewidth=0)
@@ -135,25 +143,16 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     ax.set_ylabel("loss (fixed batch)")
     width = 0.94 / n_panels
     for p, ((label, step, _), (aligned, geometry)) in enumerate(zip(panels, configurations)):
-        ax3 = fig.add_axes((0.03 + p * width, 0.07, width, 0.42), projection="3d")
+        ax3 = fig.add_axes(header.rect(fig, (0.03 + p * width, 0.079, width, 0.475)), projection="3d")
         _draw_configuration(ax3, aligned.numpy(), set_size)
         centre = 0.03 + (p + 0.5) * width
-        fig.text(centre, 0.5, f"{label}\nstep {step}", ha="center", va="top", fontsize=7)
+        fig.text(centre, header.y(fig, 0.566), f"{label}\nstep {step}", ha="center", va="top", fontsize=7)
         cos = ", ".join(f"{c:.2f}" for c in geometry.within_set_cosine)
         shape = "octahedron" if geometry.is_cross_polytope else f"{geometry.antipodal_pairs} antipodal pair(s)"
-        fig.text(centre, 0.075, f"mean cos within sets: {cos}\n{shape}", ha="center", va="top", fontsize=6)
-    fig.text(0.5, 0.012, "set 1: reds, set 2: blues; grey lines join the tips of non-antipodal features; "
+        fig.text(centre, header.y(fig, 0.085), f"mean cos within sets: {cos}\n{shape}", ha="center", va="top", fontsize=6)
+    fig.text(0.5, header.y(fig, 0.0136), "set 1: reds, set 2: blues; grey lines join the tips of non-antipodal features; "
              "every panel rotated onto the final configuration", ha="center", fontsize=6, color="0.35")
 
-    final_geometry = configurations[-1][1]
-    title = (f"Learning as geometric transformations: n={spec.features}, m={spec.hidden}, two correlated sets of {set_size}, "
-             f"{density_label(float(chosen['feature_probability']))}")
-    subtitle = (f"paper: learning proceeds in regimes visible in the loss, each a geometric transformation, ending in an "
-                f"octahedron (a strong attractor)\nmeasured: {len(regimes)} regimes; the lowest-loss restart ends "
-                f"{'in' if final_geometry.is_cross_polytope else 'outside'} the octahedron; "
-                f"{n_octahedra}/{len(restart_rows)} restarts end in it")
-    fig.suptitle(title, fontsize=8.5, y=0.985)
-    fig.text(0.5, 0.945, subtitle, ha="center", va="top", fontsize=7, color="0.2")
     return fig, table, f"{title}; {subtitle}"
 
 

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import IMPORTANCE_CMAP, density_label, importance_label, load_results, model_label, new_figure
+from .common import IMPORTANCE_CMAP, captions, density_label, importance_label, load_results, model_label
 from .registry import figure
 
 
@@ -51,9 +51,12 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     panels = len(selected)
     columns = min(panels, 10)
     lines = -(-panels // columns)
-    fig = new_figure(1.25 * columns + 0.9, 1.3 * lines + 0.45)
+    title = (f"{spec.features} features in {spec.hidden} dimensions ({importance_label(spec)}), "
+             f"{model_label(spec)} model, by feature density 1−S")
+    header = captions.Header.of(1.25 * columns + 0.9, title)
+    fig = header.figure(1.3 * lines + 0.15)
     grid = fig.add_gridspec(lines, columns + 1, width_ratios=[1] * columns + [0.08],
-                            left=0.02, right=0.95, top=1 - 0.45 / fig.get_figheight(), bottom=0.04,
+                            left=0.02, right=0.95, top=1 - (header.top + 0.15) / fig.get_figheight(), bottom=0.04,
                             wspace=0.12, hspace=0.35)
     importance = table["importance"]
     norm = Normalize(vmin=float(importance.min()), vmax=float(importance.max()))
@@ -84,7 +87,4 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     colourbar_ax = fig.add_subplot(grid[:, columns].subgridspec(3, 1, height_ratios=[0.12, 1, 0.05])[1])
     colourbar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), cax=colourbar_ax)
     colourbar.set_label("importance $I_i$", labelpad=2)
-    title = (f"{spec.features} features in {spec.hidden} dimensions ({importance_label(spec)}), "
-             f"{model_label(spec)} model, by feature density 1−S")
-    fig.suptitle(title, y=1 - 0.08 / fig.get_figheight(), va="top")
     return fig, table, title

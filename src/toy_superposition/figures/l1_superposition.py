@@ -29,7 +29,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from .. import metrics
 from ..analysis import removing_superposition
 from ..config import FigureSpec, PipelineConfig
-from .common import density_label, importance_label, load_results, model_label, new_figure
+from .common import captions, density_label, importance_label, load_results, model_label
 from .registry import figure
 
 
@@ -70,11 +70,23 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table["top_features_represented"] = table["top_features_represented"].astype("boolean")
 
     x, zero_at = _positions(summary["l1_penalty"].to_numpy())
-    fig = new_figure(8.6, 6.4)
-    axes = [fig.add_axes(box) for box in ((0.08, 0.55, 0.37, 0.28), (0.57, 0.55, 0.37, 0.28),
-                                          (0.08, 0.1, 0.37, 0.29))]
-    heat = fig.add_axes((0.57, 0.1, 0.32, 0.29))
-    colour_bar = fig.add_axes((0.9, 0.1, 0.012, 0.29))
+    at_free = summary.loc[summary["l1_penalty"] == free_from]
+    cost = (f"loss there {float(at_free['relative_loss'].iloc[0]):.2g}× that at λ=0, "
+            f"{int(at_free['features_represented'].iloc[0])} features kept" if len(at_free) else "never reached")
+    title = (f"Removing superposition with an L1 penalty on h: {model_label(spec)}, n={spec.features}, m={spec.hidden}, "
+             f"{importance_label(spec)}, {density_label(float(selected['feature_probability'].iloc[0]))}")
+    subtitle = (f"paper: an L1 penalty on h gets rid of superposition, at the cost of a higher loss, killing features below an "
+                f"importance threshold\nmeasured: at λ=0 {int(summary['features_represented'].iloc[0])} features represented, "
+                f"{int(summary['features_in_superposition'].iloc[0])} in superposition\nnone in superposition from "
+                f"λ = {_penalty_label(free_from) if np.isfinite(free_from) else '— (never)'} on ({cost}); "
+                f"represented features are the most important ones at {int(summary['top_features_represented'].sum())}"
+                f"/{len(summary)} λ")
+    header = captions.Header.of(8.6, title, subtitle)
+    fig = header.figure(5.5)
+    axes = [fig.add_axes(header.rect(fig, box)) for box in ((0.08, 0.64, 0.37, 0.326), (0.57, 0.64, 0.37, 0.326),
+                                                            (0.08, 0.116, 0.37, 0.337))]
+    heat = fig.add_axes(header.rect(fig, (0.57, 0.116, 0.32, 0.337)))
+    colour_bar = fig.add_axes(header.rect(fig, (0.9, 0.116, 0.012, 0.337)))
 
     a, b, c = axes
     a.plot(x, summary["features_represented"], "o-", color="C0", markersize=3, label="features represented")
@@ -115,19 +127,6 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     heat.set_title("(d) ‖W_i‖ per feature", loc="left")
     fig.colorbar(image, cax=colour_bar, label="‖W_i‖")
 
-    at_free = summary.loc[summary["l1_penalty"] == free_from]
-    cost = (f"loss there {float(at_free['relative_loss'].iloc[0]):.2g}× that at λ=0, "
-            f"{int(at_free['features_represented'].iloc[0])} features kept" if len(at_free) else "never reached")
-    title = (f"Removing superposition with an L1 penalty on h: {model_label(spec)}, n={spec.features}, m={spec.hidden}, "
-             f"{importance_label(spec)}, {density_label(float(selected['feature_probability'].iloc[0]))}")
-    subtitle = (f"paper: an L1 penalty on h gets rid of superposition, at the cost of a higher loss, killing features below an "
-                f"importance threshold\nmeasured: at λ=0 {int(summary['features_represented'].iloc[0])} features represented, "
-                f"{int(summary['features_in_superposition'].iloc[0])} in superposition\nnone in superposition from "
-                f"λ = {_penalty_label(free_from) if np.isfinite(free_from) else '— (never)'} on ({cost}); "
-                f"represented features are the most important ones at {int(summary['top_features_represented'].sum())}"
-                f"/{len(summary)} λ")
-    fig.suptitle(title, fontsize=9, y=0.985)
-    fig.text(0.5, 0.945, subtitle, ha="center", va="top", fontsize=7, color="0.2")
     return fig, table, f"{title}; {subtitle}"
 
 

@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from .. import metrics
 from ..analysis import neurons
 from ..config import FigureSpec, PipelineConfig
-from .common import ExperimentResults, density_label, importance_label, load_results, model_label, new_figure
+from .common import ExperimentResults, captions, density_label, importance_label, load_results, model_label
 from .common import neurons as neuron_plots
 from .registry import figure
 
@@ -73,17 +73,42 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     probabilities = sorted(table["feature_probability"].unique(), reverse=True)
 
     columns = len(probabilities)
-    cell, left, top_margin = 1.2, 1.0, 0.75
+    cell, left, top_margin = 1.2, 1.0, 0.3  # top_margin: the panel titles under the header
     row_height = 1.9
     width = left + columns * cell + 0.85
-    height = top_margin + len(experiments) * row_height + 0.2
-    fig = new_figure(width, height)
+    means = {}  # model → the first table row of each of its panels, densest first
+    for results in experiments:
+        by_probability = {row.feature_probability: row.instance for row in results.selected().itertuples()}
+        for probability in probabilities:
+            if probability in by_probability:
+                rows = table[(table["experiment"] == results.spec.name) & (table["instance"] == by_probability[probability])]
+                means.setdefault(results.spec.model, []).append(rows.iloc[0])
+    spec = experiments[0].spec
+    def summary(results: ExperimentResults) -> str:
+        rows = means.get(results.spec.model, [])
+        if not rows:
+            return f"{model_label(results.spec)} –"
+        return (f"{model_label(results.spec)} {rows[0].mean_purity:.2f} → {rows[-1].mean_purity:.2f} "
+                f"(dedicated neurons {rows[0].dedicated_neurons} → {rows[-1].dedicated_neurons} "
+                f"of {results.spec.hidden})")
+
+    purity = table.drop_duplicates(["experiment", "feature_probability"]).pivot(
+        index="feature_probability", columns="model", values="mean_purity")
+    higher = (f"; ReLU hidden purer than linear at {int((purity['relu_hidden'] > purity['linear']).sum())} of "
+              f"{len(purity)} densities") if {"linear", "relu_hidden"} <= set(purity.columns) else ""
+    heading = f"Linear vs ReLU hidden layer model, n={spec.features}, m={spec.hidden}, {importance_label(spec)}"
+    caption = ("Paper: with a ReLU hidden layer features align with neurons, many neurons dedicated to one feature.\n"
+               f"Measured mean neuron purity max_i W_ik²/Σ_i W_ik² (1 = one feature, 1/n = {1 / spec.features:.2f} "
+               f"= all equally), densest → sparsest: {'; '.join(summary(r) for r in experiments)}{higher}")
+    title = f"{heading}. " + caption.replace("\n", " ")
+    header = captions.Header.of(width, heading, caption)
+    fig = header.figure(top_margin + len(experiments) * row_height + 0.2)
+    height = fig.get_figheight()
     vmax = max(float(np.abs(table["weight"]).max()), 1e-9)
     image = None
-    means = {}
     for row_index, results in enumerate(experiments):
         spec = results.spec
-        y = height - top_margin - (row_index + 1) * row_height
+        y = height - header.top - top_margin - (row_index + 1) * row_height
         by_probability = {row.feature_probability: row.instance for row in results.selected().itertuples()}
         for column, probability in enumerate(probabilities):
             if probability not in by_probability:
@@ -98,7 +123,6 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                                (cell - 0.2) / width, (row_height - 0.7) / height))
             image = neuron_plots.weight_heatmap(ax, W, order, vmax, feature_labels=column == 0)
             first = rows.iloc[0]
-            means.setdefault(spec.model, []).append(first)
             ax.set_xlabel(f"purity {first.mean_purity:.2f}, dedicated {first.dedicated_neurons}/{spec.hidden}\n"
                           f"feature alignment {first.mean_alignment:.2f}", labelpad=2, fontsize=6)
             if row_index == 0:
@@ -106,27 +130,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         fig.text(0.3 / width, (y + row_height / 2 + 0.1) / height, f"{model_label(spec)}\nW (feature × neuron)",
                  rotation=90, ha="center", va="center", fontsize=8, fontweight="bold")
     cax = fig.add_axes(((left + columns * cell + 0.05) / width, 0.6 / height, 0.08 / width,
-                        (height - top_margin - 0.8) / height))
+                        (height - header.top - top_margin - 0.8) / height))
     fig.colorbar(image, cax=cax).set_label("$W_{ij}$", labelpad=1)
 
-    spec = experiments[0].spec
-    def summary(results: ExperimentResults) -> str:
-        rows = means.get(results.spec.model, [])
-        if not rows:
-            return f"{model_label(results.spec)} –"
-        return (f"{model_label(results.spec)} {rows[0].mean_purity:.2f} → {rows[-1].mean_purity:.2f} "
-                f"(dedicated neurons {rows[0].dedicated_neurons} → {rows[-1].dedicated_neurons} "
-                f"of {results.spec.hidden})")
-
-    purity = table.drop_duplicates(["experiment", "feature_probability"]).pivot(
-        index="feature_probability", columns="model", values="mean_purity")
-    higher = (f"; ReLU hidden purer than linear at {int((purity['relu_hidden'] > purity['linear']).sum())} of "
-              f"{len(purity)} densities") if {"linear", "relu_hidden"} <= set(purity.columns) else ""
-    title = (f"Linear vs ReLU hidden layer model, n={spec.features}, m={spec.hidden}, {importance_label(spec)}. "
-             "Paper: with a ReLU hidden layer features align with neurons, many neurons dedicated to one feature. "
-             f"Measured mean neuron purity max_i W_ik²/Σ_i W_ik² (1 = one feature, 1/n = {1 / spec.features:.2f} "
-             f"= all equally), densest → sparsest: {'; '.join(summary(r) for r in experiments)}{higher}")
-    import textwrap
-
-    fig.suptitle("\n".join(textwrap.wrap(title, int(width * 15))), y=1 - 0.05 / height, va="top", fontsize=8)
     return fig, table, title

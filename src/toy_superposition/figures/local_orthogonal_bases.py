@@ -24,7 +24,7 @@ from .. import metrics
 from ..analysis import geometry, nonuniform_geometry
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import WEIGHT_CMAP, WEIGHT_NORM, captions, density_label, load_results, new_figure
+from .common import WEIGHT_CMAP, WEIGHT_NORM, captions, density_label, load_results
 from .registry import figure
 
 
@@ -81,12 +81,9 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     bar_left = left + panels * (side + gap)
     chart_left = bar_left + 0.12 + 0.65 + 0.7
     width = max(7.5, chart_left + 2.2 + 0.3)
-    lines = captions.caption_lines(caption, width)
-    header = captions.header_height(lines)
-    height = 3.0 + header
-    fig = new_figure(width, height)
-    captions.draw_header(fig, f"Local almost-orthogonal bases: n = {n} features in {sets} correlated sets of {k}, "
-                         f"m = {spec.hidden}; WᵀW of the selected model", lines)
+    fig = captions.Header.of(width, f"Local almost-orthogonal bases: n = {n} features in {sets} correlated sets of "
+                             f"{k}, m = {spec.hidden}; WᵀW of the selected model", caption).figure(3.0)
+    height = fig.get_figheight()
     for c, row in enumerate(selected.itertuples()):
         ax = fig.add_axes(((left + c * (side + gap)) / width, 0.25 / height, side / width, side / height))
         gram = table[table["instance"] == row.instance]["WtW"].to_numpy().reshape(n, n)

@@ -34,7 +34,7 @@ from ..analysis.geometry import LEARNED_NORM, classify, neighbour_gap
 from ..analysis.nonuniform_geometry import crossings, envelopes
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import captions, load_results, new_figure
+from .common import captions, load_results
 from .registry import figure
 
 PENTAGON, DIGONS = "pentagon", "digon pair"
@@ -146,11 +146,10 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                f"{_value(measured['gap_densest_pentagon_deg'], '.0f')}° from the sparsest to the densest pentagon "
                "(regular: 144°).")
     width, body = 10.5, 3.9
-    lines = captions.caption_lines(caption, width)
-    height = body + captions.header_height(lines)
-    fig = new_figure(width, height)
-    captions.draw_header(fig, "Perturbing one feature of the pentagon: n = 5 in m = 2, four features at "
-                         f"1−S = {base:g}, the fifth's density varied ({spec.restarts} restarts each)", lines)
+    fig = captions.Header.of(width, "Perturbing one feature of the pentagon: n = 5 in m = 2, four features at "
+                             f"1−S = {base:g}, the fifth's density varied ({spec.restarts} restarts each)",
+                             caption).figure(body)
+    height = fig.get_figheight()
     ax_shape = fig.add_axes((0.0, 0.05 / height, 0.29, 3.3 / height))
     ax_bar = fig.add_axes((0.28, 0.6 / height, 0.009, 2.3 / height))
     ax_loss = fig.add_axes((0.41, 0.5 / height, 0.26, 2.9 / height))

@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 
 from ..analysis import neurons
 from ..config import FigureSpec, PipelineConfig
-from .common import ExperimentResults, density_label, importance_label, load_results, new_figure
+from .common import ExperimentResults, captions, density_label, importance_label, load_results
 from .common.neurons import NEURON_LABEL_COLOUR, stacked_legend, stacked_neuron_bars, weight_heatmap
 from .registry import figure
 
@@ -82,8 +82,18 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     columns = len(selected)
     cell, left, summary = 1.25, 0.55, 2.6
     width = left + columns * cell + summary + 0.3
-    height = 4.6
-    fig = new_figure(width, height)
+    densities = counts.index.to_numpy()
+    first, last = counts.iloc[0], counts.iloc[-1]
+    restarts = spec.restarts
+    heading = (f"ReLU hidden layer model, n={spec.features}, m={spec.hidden}, {importance_label(spec)}, "
+               f"lowest loss of {restarts} restart{'s' if restarts > 1 else ''} per density")
+    caption = ("Paper: neurons shift from monosemantic to polysemantic as sparsity increases.\n"
+               f"Measured (mono/poly neurons): {int(first.monosemantic_neurons)}/{int(first.polysemantic_neurons)} "
+               f"at 1−S={densities[0]:.3g} → {int(last.monosemantic_neurons)}/{int(last.polysemantic_neurons)} "
+               f"at 1−S={densities[-1]:.3g}")
+    title = f"{heading}. " + caption.replace("\n", " ")
+    fig = captions.Header.of(width, heading, caption).figure(4.25)
+    height = fig.get_figheight()
     vmax = max(float(np.abs(table["weight"]).max()), 1e-9)
     bar_top = max(float(table.groupby(["instance", "neuron"])["weight"].apply(lambda w: w.clip(lower=0).sum()).max()),
                   1e-9)
@@ -121,7 +131,6 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     fig.colorbar(image, cax=colourbar_ax).set_label("$W_{ij}$", labelpad=1)
 
     ax = fig.add_axes(((left + columns * cell + 1.05) / width, 2.55 / height, (summary - 0.9) / width, 1.45 / height))
-    densities = counts.index.to_numpy()
     ax.plot(1 / densities, counts["monosemantic_neurons"], "o-", color=NEURON_LABEL_COLOUR[neurons.MONOSEMANTIC],
             markersize=3, label="monosemantic")
     ax.plot(1 / densities, counts["polysemantic_neurons"], "s-", color=NEURON_LABEL_COLOUR[neurons.POLYSEMANTIC],
@@ -137,20 +146,4 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     stacked_legend(legend_ax, loc="center left", fontsize=6.5)
     legend_ax.text(0.0, -0.05, "M / P under a bar: mono- / polysemantic neuron\n(stores one / several features)",
                    fontsize=6, transform=legend_ax.transAxes, va="top")
-
-    first, last = counts.iloc[0], counts.iloc[-1]
-    restarts = spec.restarts
-    title = (f"ReLU hidden layer model, n={spec.features}, m={spec.hidden}, {importance_label(spec)}, "
-             f"lowest loss of {restarts} restart{'s' if restarts > 1 else ''} per density. "
-             "Paper: neurons shift from monosemantic to polysemantic as sparsity increases. "
-             f"Measured (mono/poly neurons): {int(first.monosemantic_neurons)}/{int(first.polysemantic_neurons)} "
-             f"at 1−S={densities[0]:.3g} → {int(last.monosemantic_neurons)}/{int(last.polysemantic_neurons)} "
-             f"at 1−S={densities[-1]:.3g}")
-    fig.suptitle(_wrap(title, 150), y=1 - 0.06 / height, va="top", fontsize=8.5)
     return fig, table, title
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))

@@ -31,17 +31,17 @@ from . import (
     WEIGHT_CMAP,
     WEIGHT_NORM,
     ExperimentResults,
+    captions,
     density_label,
     importance_label,
     load_results,
     matrix_with_bias,
     model_label,
-    new_figure,
     norm_bars,
 )
 
-#: Figure margins in inches.
-_LEFT, _RIGHT, _TOP, _BOTTOM = 0.85, 0.15, 0.75, 0.1
+#: Figure margins in inches (_TOP: room for the panel titles under the header).
+_LEFT, _RIGHT, _TOP, _BOTTOM = 0.85, 0.15, 0.3, 0.1
 _SCALES = 0.75  # the colour-scale strip under the panels
 _GROUP_GAP = 0.3  # extra space between experiments
 
@@ -86,12 +86,17 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     columns = len(probabilities)
     group_height = heat_height + bar_height
     width = _LEFT + columns * cell_width + _RIGHT
-    height = _TOP + len(experiments) * group_height + (len(experiments) - 1) * _GROUP_GAP + _SCALES + _BOTTOM
-    fig = new_figure(width, height)
+    spec = experiments[0].spec
+    title = (f"Linear and ReLU output models by feature density: n={spec.features} features in "
+             f"m={spec.hidden} dimensions, {importance_label(spec)}")
+    header = captions.Header.of(width, title)
+    fig = header.figure(_TOP + len(experiments) * group_height + (len(experiments) - 1) * _GROUP_GAP + _SCALES
+                        + _BOTTOM)
+    height = fig.get_figheight()
 
     norms = table.loc[table["quantity"] == "norm", "value"]
     bar_max = max(1.0, float(norms.max())) * 1.05
-    top = height - _TOP
+    top = height - header.top - _TOP
     y = top
     for results in experiments:
         spec = results.spec
@@ -135,11 +140,6 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         bar.ax.tick_params(length=2, pad=1)
         bar.ax.set_title(label, pad=3)
 
-    spec = experiments[0].spec
-    title = (f"Linear and ReLU output models by feature density: n={spec.features} features in "
-             f"m={spec.hidden} dimensions, {importance_label(spec)}")
-    wrapped = title.replace(": ", ":\n") if width < 8 else title
-    fig.suptitle(wrapped, y=1 - 0.1 / height, va="top")
     return fig, table, title
 
 

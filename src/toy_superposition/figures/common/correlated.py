@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from ...analysis import alignment, nonuniform_geometry
 from ...artifacts import ArtifactError
 from ...config import FigureSpec, PipelineConfig
-from . import ExperimentResults, captions, density_label, load_results, new_figure
+from . import ExperimentResults, captions, density_label, load_results
 
 SET_COLOURS = ("#d62728", "#2ca02c", "#1f77b4", "#9467bd", "#ff7f0e", "#8c564b")
 MEMBER_MARKERS = ("o", "s", "^", "D", "v", "P")
@@ -118,13 +118,11 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     columns = max(t["instance"].nunique() for t in tables)
     rows = len(experiments)
     width = max(8.0, 1.55 * columns + 1.7)
-    lines = captions.caption_lines(caption, width)
-    header = captions.header_height(lines)
-    height = 1.85 * rows + header
-    fig = new_figure(width, height)
-    captions.draw_header(fig, f"{kind} feature sets in m = 2: selected models, colour = set, marker = member, "
-                         "rotated/reflected to align", lines)
-    grid = fig.add_gridspec(rows, columns, left=1.6 / width, right=1 - 0.1 / width, top=1 - (header + 0.3) / height,
+    header = captions.Header.of(width, f"{kind} feature sets in m = 2: selected models, colour = set, marker = "
+                                "member, rotated/reflected to align", caption)
+    fig = header.figure(1.85 * rows)
+    height = fig.get_figheight()
+    grid = fig.add_gridspec(rows, columns, left=1.6 / width, right=1 - 0.1 / width, top=1 - (header.top + 0.3) / height,
                             bottom=0.05 / height, wspace=0.08, hspace=0.5)
     limit = max(1.2, float(np.hypot(table["x"], table["y"]).max()) * 1.08)
     for r, (results, part) in enumerate(zip(experiments, tables)):

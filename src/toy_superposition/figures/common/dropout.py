@@ -63,7 +63,7 @@ from ...analysis import dropout_orientation as orientation
 from ...analysis.statistics import bootstrap_mean_ci, kuiper_test, rayleigh_test
 from ...artifacts import ArtifactError, load_snapshots
 from ...config import FigureSpec, PipelineConfig
-from . import ExperimentResults, importance_label, load_results, new_figure
+from . import ExperimentResults, captions, importance_label, load_results
 
 #: Colour map of the dropout rate (plasma without its palest end, which vanishes on white).
 RATE_CMAP = matplotlib.colors.LinearSegmentedColormap.from_list(
@@ -234,10 +234,6 @@ def alignment_axes(ax, m: int, ylabel: str, extra_handles: list | None = None) -
     ax.add_artist(legend)  # a later ax.legend() adds to it instead of replacing it
 
 
-def caption_lines(claims: pd.DataFrame, prefix: str = "") -> list[str]:
-    return [f"{prefix}{row.claim} — {row.holds.upper()}: {row.measured}" for row in claims.itertuples()]
-
-
 #: Integer columns of the figures' mixed-row tables (nullable, since not every row kind has them).
 INTEGER_COLUMNS = ("instance", "restart", "setting", "models", "represented", "features_represented", "step",
                    "restarts", "i", "j", "order")
@@ -249,14 +245,6 @@ def tidy(table: pd.DataFrame) -> pd.DataFrame:
         if column in table:
             table[column] = table[column].astype("Int64")
     return table
-
-
-def wrap_caption(lines: list[str], width: float) -> list[str]:
-    """Caption lines wrapped to ``width`` inches of 7-pt text (continuations indented)."""
-    import textwrap
-
-    columns = max(40, int(width / 0.056))
-    return [part for line in lines for part in textwrap.wrap(line, columns, subsequent_indent="    ")]
 
 
 def render(config: PipelineConfig, figure: FigureSpec, claim_ids: dict[str, str]
@@ -301,11 +289,15 @@ def render(config: PipelineConfig, figure: FigureSpec, claim_ids: dict[str, str]
             + (", ".join(f"{r:g}" for r in concentrated) or "none") + "; per-rate Rayleigh (4θ) and Kuiper p-values "
             "in the table. At r = 0 the loss is rotation invariant but AdamW's per-coordinate normaliser is not "
             "(plain SGD, training.optimizer: sgd, leaves u uniform by symmetry).")
-    lines = wrap_caption(caption_lines(claims) + [note], width - 0.6)
-    caption_height = 0.3 + 0.16 * len(lines)
-    height = 0.6 + panel + 0.55 + caption_height
-    fig = new_figure(width, height)
-    bottom = (caption_height + 0.55) / height
+    per_rate = int(models.groupby("dropout").size().min())
+    density = models["feature_probability"].iloc[0]
+    heading = (f"Dropout and the orientation of the 2-D basis: ReLU output model, n={spec.features}, m={spec.hidden}, "
+               f"{importance_label(spec)}, 1−S={density:g}, {per_rate} models per rate")
+    header = captions.Header.of(width, heading, claims=captions.claim_lines(claims) + [note],
+                                heading="Post's claims, measured:")
+    fig = header.figure(0.25 + panel + 0.55)
+    height = fig.get_figheight()
+    bottom = (header.bottom + 0.55) / height
 
     # Rings: u on a circle of radius 1 + r.
     ax = fig.add_axes((0.35 / width, bottom, panel / width, panel / height))
@@ -386,13 +378,5 @@ def render(config: PipelineConfig, figure: FigureSpec, claim_ids: dict[str, str]
     ax.set_ylabel(r"mean $\cos 4\theta$")
     ax.set_title("during training (colour: rate)", pad=3)
 
-    per_rate = int(models.groupby("dropout").size().min())
-    density = models["feature_probability"].iloc[0]
-    header = (f"Dropout and the orientation of the 2-D basis: ReLU output model, n={spec.features}, m={spec.hidden}, "
-              f"{importance_label(spec)}, 1−S={density:g}, {per_rate} models per rate")
-    fig.suptitle(header, y=1 - 0.12 / height, va="top", fontsize=9.5)
-    text = "\n".join(lines)
-    fig.text(0.35 / width, (caption_height - 0.1) / height, "Post's claims, measured:\n" + text, fontsize=7,
-             va="top", ha="left", linespacing=1.45)
-    title = header + ". " + "; ".join(f"{row.claim}: {row.holds} ({row.measured})" for row in claims.itertuples())
+    title = heading + ". " + "; ".join(f"{row.claim}: {row.holds} ({row.measured})" for row in claims.itertuples())
     return fig, table, title

@@ -40,7 +40,7 @@ from ...analysis.phase_change import (
 )
 from ...artifacts import ArtifactError
 from ...config import FigureSpec, PipelineConfig
-from . import captions, load_results, new_figure
+from . import captions, load_results
 
 #: Colour of each phase of the extra feature.
 PHASE_COLOURS = {NOT_LEARNED: "#c8c8c8", SUPERPOSITION: "#3a6fb0", DEDICATED: "#e08a2e"}
@@ -148,11 +148,9 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                f"Classification: not learned if ‖W_extra‖ ≤ {LEARNED_NORM:g}; dedicated if learned and |cos| ≤ "
                f"{INTERACTING_COS:g} with every other learned feature; superposition otherwise.")
     width, body = 8.6, 4.3
-    lines = captions.caption_lines(caption, width)
-    height = body + captions.header_height(lines)
-    fig = new_figure(width, height)
-    captions.draw_header(fig, f"Phase change: n = {n} features in m = {m} — the extra feature's fate against its "
-                         "relative importance and the feature density", lines)
+    fig = captions.Header.of(width, f"Phase change: n = {n} features in m = {m} — the extra feature's fate against "
+                             "its relative importance and the feature density", caption).figure(body)
+    height = fig.get_figheight()
     axes = [fig.add_axes((0.08, 1.2 / height, 0.38, 2.75 / height)),
             fig.add_axes((0.58, 1.2 / height, 0.38, 2.75 / height))]
     axes[0].pcolormesh(r_edges, p_edges, rgb, shading="flat", rasterized=True)
