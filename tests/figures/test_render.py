@@ -14,8 +14,8 @@ from matplotlib.image import imread
 from toy_superposition import metrics
 from toy_superposition.artifacts import ArtifactError, load_model
 from toy_superposition.config import ConfigError, FigureSpec
-from toy_superposition.figures import FIGURES, discover, render_figure
-from toy_superposition.figures.common import DPI
+from toy_superposition.figures import FIGURES, discover, render_figure, renderer
+from toy_superposition.figures.common import DPI, captions, figure_style
 from toy_superposition.paths import experiment_paths, figure_paths
 
 
@@ -44,6 +44,25 @@ def test_figure_renders_byte_stably(config, figure):
     for path, data in first.items():
         assert path.read_bytes() == data, f"{path.name} differs between two renders"
     assert not list(png.parent.glob("*.tmp")), "temporary files left behind"
+
+
+@pytest.mark.parametrize("figure", sorted(discover()))
+def test_header_lies_inside_the_figure_clear_of_every_panel(config, figure):
+    """Every figure has a header (captions.Header); its title, caption and claim list lie inside the
+    figure and overlap no axes, counting the axes' titles, labels, tick labels and legends."""
+    with figure_style():
+        fig, _, _ = renderer(figure)(config, config.figure(figure))
+        fig.canvas.draw()
+        drawn = fig.canvas.get_renderer()
+        header = [text for text in [fig._suptitle, *fig.texts] if text is not None and text.get_gid() in captions.GIDS]
+        assert [text.get_gid() for text in header][:1] == ["header-title"]
+        for text in header:
+            extent = text.get_window_extent(drawn)
+            assert fig.bbox.x0 - 1 <= extent.x0 and extent.x1 <= fig.bbox.x1 + 1, f"{text.get_gid()} leaves the figure"
+            assert fig.bbox.y0 - 1 <= extent.y0 and extent.y1 <= fig.bbox.y1 + 1, f"{text.get_gid()} leaves the figure"
+            for ax in fig.axes:
+                box = ax.get_tightbbox(drawn)
+                assert box is None or not extent.overlaps(box), f"{text.get_gid()} overlaps the axes {ax.get_title()!r}"
 
 
 def test_png_size_follows_figure_size(config):

@@ -20,11 +20,11 @@ import functools
 from dataclasses import dataclass
 
 import pandas as pd
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.textpath import text_to_path
 
-from . import new_figure
+from . import DPI, new_figure
 
 TITLE_SIZE = 9.0  # points
 CAPTION_SIZE = 7.0
@@ -35,21 +35,28 @@ _TITLE_GAP = 0.07  # inches between the title and the caption
 _GAP = 0.12  # inches between the caption and the panels below it
 _INDENT = "    "  # continuation lines of a claim
 _FONT = "DejaVu Sans"  # the figures' font (figure_style)
-_EM_HEIGHT = 1.17  # DejaVu Sans line height (ascent + descent) in ems
+#: ids of the title, caption and claim-list texts (in the SVG too), so tests can find them.
+GIDS = ("header-title", "header-caption", "header-claims")
 
 
 def line_height(size: float) -> float:
-    """Inches per line of text at ``size`` points, as matplotlib spaces the lines of one text."""
-    return size * _EM_HEIGHT * _LINESPACING / 72
+    """Inches per line of text at ``size`` points: matplotlib spaces lines by the height of "lp"
+    (one em in DejaVu Sans) times the line spacing."""
+    return size * _LINESPACING / 72
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.cache
+def _renderer() -> RendererAgg:
+    return RendererAgg(1, 1, DPI)
+
+
+@functools.lru_cache(maxsize=8192)
 def _text_width(text: str, size: float) -> float:
-    """Inches ``text`` takes at ``size`` points (mathtext between paired ``$`` measured as drawn)."""
+    """Inches ``text`` takes at ``size`` points in the PNG (hinted glyphs at DPI, a little wider than
+    the SVG's outlines); mathtext between paired ``$`` is measured as drawn."""
     ismath = text.count("$") >= 2 and text.count("$") % 2 == 0
-    width, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(family=_FONT, size=size),
-                                                             ismath=ismath)
-    return width / 72
+    width, _, _ = _renderer().get_text_width_height_descent(text, FontProperties(family=_FONT, size=size), ismath)
+    return width / DPI
 
 
 def _words(paragraph: str) -> list[str]:
@@ -130,20 +137,17 @@ class Header:
     def figure(self, body: float) -> Figure:
         """A new figure with ``body`` inches of height for the panels, its header drawn."""
         fig = new_figure(self.width, self.top + body + self.bottom)
-        self.draw(fig)
-        return fig
-
-    def draw(self, fig: Figure) -> None:
         height = fig.get_figheight()
         fig.suptitle("\n".join(self.title), y=1 - _EDGE / height, va="top", fontsize=TITLE_SIZE,
-                     linespacing=_LINESPACING)
+                     linespacing=_LINESPACING, gid=GIDS[0])
         if self.caption:
             y = 1 - (_EDGE + line_height(TITLE_SIZE) * len(self.title) + _TITLE_GAP) / height
             fig.text(0.5, y, "\n".join(self.caption), ha="center", va="top", fontsize=CAPTION_SIZE, color="0.2",
-                     linespacing=_LINESPACING)
+                     linespacing=_LINESPACING, gid=GIDS[1])
         if self.claims:
-            fig.text(_MARGIN / self.width, (self.bottom - _EDGE) / height, "\n".join(self.claims),
-                     ha="left", va="top", fontsize=CAPTION_SIZE, linespacing=_LINESPACING)
+            fig.text(_MARGIN / self.width, (self.bottom - _EDGE) / height, "\n".join(self.claims), ha="left",
+                     va="top", fontsize=CAPTION_SIZE, linespacing=_LINESPACING, gid=GIDS[2])
+        return fig
 
     def y(self, fig: Figure, fraction: float) -> float:
         """A height given as a ``fraction`` of the body (the figure between the claim list and the
