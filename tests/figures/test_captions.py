@@ -62,7 +62,7 @@ def test_header_space_holds_exactly_the_drawn_text(caption, claims):
     assert (header.bottom > 0) == bool(claims)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    texts = {text.get_gid(): text.get_window_extent(renderer) for text in [fig._suptitle, *fig.texts]}
+    texts = {text.get_gid(): text.get_window_extent(renderer) for text in fig.texts}
     assert set(texts) == {gid for gid, present in zip(captions.GIDS, (True, bool(caption), bool(claims))) if present}
     height, width = fig.get_figheight(), fig.get_figwidth()
     # Where each text must sit (inches from the bottom): the top of the header down to the gap
