@@ -2,11 +2,18 @@
 
 
 rule figure:
+    conda:
+        "../envs/pipeline.yaml"
     input:
         data=lambda w: [str(p) for p in dag.figure_inputs(PIPELINE, w.figure)],
         code=lambda w: code("figure", w.figure),
     output:
-        png=f"{RESULTS}/figures/{{figure}}.png",
+        png=report(
+            f"{RESULTS}/figures/{{figure}}.png",
+            caption="../report/figure.rst",
+            category=lambda w: PIPELINE.figure(w.figure).section or "Other",
+            labels={"figure": "{figure}"},
+        ),
         svg=f"{RESULTS}/figures/{{figure}}.svg",
         table=f"{RESULTS}/figures/{{figure}}.parquet",
     params:
