@@ -73,7 +73,16 @@ def digests(root: Path) -> dict[str, str]:
 def slice_run(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     """The slice run locally by Snakemake in a fresh clone: (clone, digests of results/ci)."""
     checkout = clone_checkout(tmp_path_factory.mktemp("slice") / "repo")
-    run([str(BIN / "snakemake"), "--cores", "2", "--config", "profile=ci", SLICE_TARGET], cwd=checkout)
+    run([str(BIN / "snakemake"), "--cores", "2", SLICE_TARGET, "--config", "profile=ci"], cwd=checkout)
     found = digests(checkout / "results" / "ci")
     assert len(found) == 11, found  # data 2, train 4, metrics 2, figure 3
     return checkout, found
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say which of the two held when the ci run was compared with the committed results."""
+    from .test_end_to_end import COMPARISONS
+
+    for text in COMPARISONS:
+        terminalreporter.section("ci results against the committed dvc.lock and metrics")
+        terminalreporter.write_line(text)

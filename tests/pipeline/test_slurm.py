@@ -56,7 +56,7 @@ def test_a_ci_slice_runs_through_the_controller_with_a_local_runs_bytes(cluster,
     _, local = slice_run
     checkout = clone_checkout(tmp_path / "repo")
     before = set(cluster.submitted_job_ids())
-    result = snakemake_on(cluster, ["--config", "profile=ci", SLICE_TARGET], checkout)
+    result = snakemake_on(cluster, [SLICE_TARGET, "--config", "profile=ci"], checkout)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     jobs = submitted(output)
