@@ -169,16 +169,30 @@ def _relative(path: Path | str) -> str:
     return Path(path).as_posix()
 
 
+def experiment_params(pipeline: PipelineConfig, name: str) -> list[str]:
+    """The config keys experiment ``name``'s settings are resolved from (see ``config.resolve_config``):
+    the shared ``seed`` and ``training``, the profile's own keys but only its override of this
+    experiment, and the experiment itself. Only keys present in the file: DVC refuses missing ones.
+
+    Listing ``profiles.<profile>`` whole would rerun every experiment when one override changes,
+    and would copy the whole profile into every stage's entry of dvc.lock (most of its size).
+    """
+    raw, profile = pipeline.raw, pipeline.profile
+    block = raw["profiles"][profile]
+    keys = [key for key in ("seed", "training") if key in raw]
+    keys += [f"profiles.{profile}.{key}" for key in block if key != "experiments"]
+    if name in block.get("experiments", {}):
+        keys.append(f"profiles.{profile}.experiments.{name}")
+    return [*keys, f"experiments.{name}"]
+
+
 def stages(pipeline: PipelineConfig, config_path: Path = CONFIG_FILE) -> list[Stage]:
     """Every stage of the DAG for one profile, in topological order."""
     config_file = CONFIG_FILE.as_posix() if _is_default_config(config_path) else _relative(config_path)
-    # the config keys a stage's results depend on (only those present in the file: DVC refuses missing keys)
-    shared = [key for key in ("training", "seed") if key in pipeline.raw]
-    profile_params = [f"profiles.{pipeline.profile}", *shared]
     result: list[Stage] = []
     for name in pipeline.experiments:
         paths = experiment_paths(pipeline, name)
-        params = [*profile_params, f"experiments.{name}"]
+        params = experiment_params(pipeline, name)
         result.append(
             Stage(
                 name=f"data-{name}",
