@@ -73,14 +73,15 @@ def test_a_ci_slice_runs_through_the_controller_with_a_local_runs_bytes(cluster,
 def test_a_failing_job_is_retried_with_more_memory_and_its_log_shown(cluster, tmp_path):
     (tmp_path / "Snakefile").write_text(
         'rule fail:\n    output: "fail.txt"\n'
-        '    shell: "echo this job fails on purpose, with $SLURM_MEM_PER_NODE MB >&2; exit 3"\n'
+        '    shell: "echo this job fails on purpose, with {resources.mem_mb} MB >&2; exit 3"\n'
     )
-    result = snakemake_on(cluster, ["fail.txt"], tmp_path)
+    # one retry instead of the profile's two: enough to see the memory grow, a minute sooner
+    result = snakemake_on(cluster, ["fail.txt", "--retries", "1"], tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     jobs = submitted(output)
-    assert len(jobs) == 3, output[-4000:]  # retries: 2
+    assert len(jobs) == 2, output[-4000:]
     memory = [re.search(r"MinMemoryNode=(\S+)", cluster.run("scontrol", "show", "job", str(job)).stdout).group(1)
               for job in jobs]
-    assert memory == ["2000M", "4000M", "6000M"]  # default-resources: mem_mb 2000 * attempt
-    assert "this job fails on purpose, with 6000 MB" in output  # the SLURM log, shown by show-failed-logs
+    assert memory == ["2000M", "4000M"]  # the profile's default-resources: mem_mb 2000 * attempt
+    assert "this job fails on purpose, with 4000 MB" in output  # the SLURM log, shown by show-failed-logs
