@@ -11,7 +11,8 @@ rule figure:
         png=report(
             f"{RESULTS}/figures/{{figure}}.png",
             caption="../report/figure.rst",
-            category=lambda w: PIPELINE.figure(w.figure).section or "Other",
+            # the report links categories by name in reStructuredText, where ":" ends a link target
+            category=lambda w: (PIPELINE.figure(w.figure).section or "Other").replace(":", " –"),
             labels={"figure": "{figure}"},
         ),
         svg=f"{RESULTS}/figures/{{figure}}.svg",
