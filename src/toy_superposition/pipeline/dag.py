@@ -22,6 +22,8 @@ from ..config import CONFIG_FILE, ConfigError, ExperimentSpec, PipelineConfig, r
 from ..paths import experiment_paths, figure_paths, report_paths
 
 CLI = "toy-superposition"
+#: The experiment whose D* against sparsity the plots stage exports for `dvc plots`.
+DIMS_PER_FEATURE_EXPERIMENT = "uniform-400-in-30"
 #: torch threads of a training job. Fixed (not Snakemake's scaled-down {threads}) because
 #: results are bit-identical only for the same thread count.
 TRAIN_THREADS = 2
@@ -133,6 +135,8 @@ def report_stages(pipeline: PipelineConfig) -> list[Stage]:
     figure_images = [_relative(figure_paths(pipeline, figure)[0]) for figure in pipeline.figures]
     curves = _unique([experiment_paths(pipeline, name).loss_curve for name in pipeline.experiments])
     instances = _unique([experiment_paths(pipeline, name).instances for name in pipeline.experiments])
+    dims_per_feature = ([experiment_paths(pipeline, DIMS_PER_FEATURE_EXPERIMENT).features]
+                        if DIMS_PER_FEATURE_EXPERIMENT in pipeline.experiments else [])
     return [
         Stage(
             name="claims",
@@ -144,7 +148,8 @@ def report_stages(pipeline: PipelineConfig) -> list[Stage]:
         Stage(
             name="plots",
             cmd=command(pipeline, "plots", None),
-            deps=_unique([*map(Path, figure_data), *map(Path, instances), *map(Path, curves)]) + code_deps("plots"),
+            # what run_plots reads: one experiment's features, every experiment's instances and loss curve
+            deps=_unique([*dims_per_feature, *map(Path, instances), *map(Path, curves)]) + code_deps("plots"),
             outs=[paths["dims_per_feature_csv"], paths["loss_curves_csv"]],
         ),
         Stage(

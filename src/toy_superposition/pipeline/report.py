@@ -29,7 +29,7 @@ from ..claims import evaluate_claims
 from ..config import PipelineConfig, spec_hash
 from ..paths import experiment_paths, figure_paths, report_paths
 from ..provenance import stamp
-from .dag import code_deps, figure_inputs
+from .dag import DIMS_PER_FEATURE_EXPERIMENT, code_deps, figure_inputs
 
 #: The paper's section order (the dropout study last); unknown sections follow in config order.
 SECTION_ORDER = (
@@ -76,9 +76,9 @@ def _json_number(value: float) -> float | None:
 def run_plots(config: PipelineConfig) -> None:
     """CSV exports for ``dvc plots``: D* against 1/(1−S), and mean loss curves per experiment."""
     paths = report_paths(config)
-    if "uniform-400-in-30" in config.experiments:
-        features = read_parquet(experiment_paths(config, "uniform-400-in-30").features)
-        instances = read_parquet(experiment_paths(config, "uniform-400-in-30").instances)
+    if DIMS_PER_FEATURE_EXPERIMENT in config.experiments:
+        features = read_parquet(experiment_paths(config, DIMS_PER_FEATURE_EXPERIMENT).features)
+        instances = read_parquet(experiment_paths(config, DIMS_PER_FEATURE_EXPERIMENT).instances)
         chosen = instances[instances["selected"]]
         squared = (features["norm"] ** 2).groupby(features["instance"]).sum()
         frame = pd.DataFrame(
