@@ -37,3 +37,21 @@ def test_a_wheel_install_validates_a_clones_config(tmp_path):
     outside = subprocess.run([sys.executable, "-m", "toy_superposition", "validate"], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=300)
     assert outside.returncode == 2 and "config/config.yaml: not found" in outside.stderr
+
+
+def test_one_version_string_and_a_citation_that_names_it():
+    import tomllib
+
+    import yaml
+
+    import toy_superposition
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "toy_superposition.__version__"}
+    citation = yaml.safe_load((REPO_ROOT / "CITATION.cff").read_text())
+    assert citation["cff-version"] == "1.2.0" and citation["version"] == toy_superposition.__version__
+    assert citation["license"] == "MIT" and citation["authors"]
+    (paper,) = [ref for ref in citation["references"] if ref["title"] == "Toy Models of Superposition"]
+    assert paper["authors"][0]["family-names"] == "Elhage" and paper["year"] == 2022
+    assert (REPO_ROOT / "LICENSE").read_text().startswith("MIT License")

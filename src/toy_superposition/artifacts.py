@@ -107,9 +107,24 @@ def tensor_metadata(path: Path | str) -> dict[str, str]:
         return dict(handle.metadata() or {})
 
 
-def write_parquet(path: Path | str, table: pd.DataFrame) -> None:
+def write_parquet(path: Path | str, table: pd.DataFrame, metadata: dict[str, str] | None = None) -> None:
+    """Write ``table`` (no index), with ``metadata`` as the file's key-value metadata (beside pandas')."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    if metadata:
+        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), **dict(sorted(metadata.items()))})
     with atomic_path(path) as temporary:
-        table.to_parquet(temporary, index=False, engine="pyarrow", compression="zstd")
+        pq.write_table(arrow, temporary, compression="zstd")
+
+
+def parquet_metadata(path: Path | str) -> dict[str, str]:
+    """The key-value metadata of a Parquet file, without pandas' own schema entry."""
+    import pyarrow.parquet as pq
+
+    raw = pq.read_schema(path).metadata or {}
+    return {key.decode(): value.decode() for key, value in raw.items() if key != b"pandas"}
 
 
 def read_parquet(path: Path | str) -> pd.DataFrame:
@@ -123,6 +138,7 @@ def read_parquet(path: Path | str) -> pd.DataFrame:
 
 
 def write_json(path: Path | str, data: dict) -> None:
+    """Write ``data`` as sorted, indented JSON (a stable byte form for git-tracked metrics)."""
     with atomic_path(path) as temporary:
         temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 

@@ -10,6 +10,7 @@ Snakemake rules and DVC stages call exactly these commands, so a stage can also 
     toy-superposition figure intro-5-in-2 --profile ci
     toy-superposition benchmark
     toy-superposition dvc-yaml [--check]
+    toy-superposition compare-results --profile ci
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import torch
 
 from .artifacts import ArtifactError
 from .config import ConfigError, default_config_path, load_config
-from .pipeline import report, stages
-from .pipeline.dvc_yaml import write_dvc_yaml
+from .pipeline import compare, report, stages
+from .pipeline.dvc_yaml import dvc_yaml_path, write_dvc_yaml
 from .training.benchmark import run_benchmark
 
 
@@ -60,6 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     dvc = commands.add_parser("dvc-yaml", help="write dvc.yaml (paper profile) and profiles' dvc.yaml from the config")
     dvc.add_argument("--config", type=Path, default=None)
     dvc.add_argument("--check", action="store_true", help="exit 1 if a dvc.yaml on disk differs from the config")
+
+    check = commands.add_parser(
+        "compare-results",
+        help="compare the results on disk with the committed dvc.lock (bytes) and metrics (tolerance)",
+    )
+    _add_common(check)
+    check.add_argument("--rev", default="HEAD", help="the commit holding the reference lock and metrics (default: HEAD)")
+    check.add_argument("--reference-dir", type=Path, default=None,
+                       help="a checkout holding the committed run's tables (e.g. after `dvc pull`): compare them too")
+    check.add_argument("--rtol", type=float, default=compare.RTOL, help="relative tolerance (default: %(default)s)")
+    check.add_argument("--atol", type=float, default=compare.ATOL, help="absolute tolerance (default: %(default)s)")
     return parser
 
 
@@ -81,6 +93,8 @@ def _run(args: argparse.Namespace) -> int:
         return write_dvc_yaml(args.config or default_config_path(), check=args.check)
 
     config = load_config(args.config, profile=args.profile)
+    if args.command == "compare-results":
+        return _compare_results(args, config.profile)
     if args.command == "validate":
         print(f"profile {config.profile}: results in {config.results_dir}/")
         for spec in config.experiments.values():
@@ -104,6 +118,21 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "figure":
         stages.run_figure(config, args.name)
     return 0
+
+
+def _compare_results(args: argparse.Namespace, profile: str) -> int:
+    """Exit 0 when byte-identical or within tolerance, 1 when not, 3 when nothing is committed."""
+    import yaml
+
+    default_profile = yaml.safe_load((args.config or default_config_path()).read_text())["profile"]
+    try:
+        result = compare.compare_results(dvc_yaml_path(profile, default_profile), args.rev, args.reference_dir,
+                                         args.rtol, args.atol)
+    except compare.NothingCommitted as error:
+        print(f"toy-superposition: {error}", file=sys.stderr)
+        return 3
+    print(result.report())
+    return 1 if result.verdict == "failed" else 0
 
 
 if __name__ == "__main__":

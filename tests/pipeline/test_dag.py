@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -14,17 +12,7 @@ from toy_superposition.pipeline.dag import all_targets, expand_code
 from toy_superposition.pipeline.dvc_yaml import dvc_yaml_path, render, write_dvc_yaml
 
 from ..conftest import REPO_ROOT
-
-BIN = Path(sys.executable).parent
-CI_DVC_YAML = "workflow/dvc/ci/dvc.yaml"
-
-
-def run(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
-    env = os.environ | {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONHASHSEED": "0"}
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, **kwargs)
-    if result.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return result
+from .conftest import BIN, CI_DVC_YAML, run
 
 
 def test_dvc_yaml_is_generated_from_the_current_config():

@@ -3,12 +3,12 @@ report renders in a real browser."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -17,34 +17,20 @@ import pytest
 from toy_superposition.config import load_config
 from toy_superposition.pipeline.dag import all_targets
 
-from ..conftest import REPO_ROOT
-from .test_dag import BIN, CI_DVC_YAML, run
+from .conftest import BIN, CI_DVC_YAML, clone_checkout, digests, run
 
 # --- end to end -------------------------------------------------------------------------
 
-def digests(root: Path) -> dict[str, str]:
-    """sha256 of every artifact under ``root`` (logs excluded: they hold timings)."""
-    found = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "logs" not in path.parts and path.suffix in {".parquet", ".safetensors", ".json", ".png", ".svg"}:
-            found[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
+#: What the comparison with the committed ci results found (printed at the end of the session).
+COMPARISONS: list[str] = []
 
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Path:
-    """A clean copy of the repository (tracked and untracked-but-not-ignored files) with its own git and DVC."""
-    target = tmp_path_factory.mktemp("checkout")
-    files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT, capture_output=True, text=True,
-        check=True,
-    ).stdout.splitlines()
-    for name in files:
-        source = REPO_ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    subprocess.run(["git", "init", "-q"], cwd=target, check=True)
+    """A fresh clone of the repository (with its uncommitted changes), its DVC remote a local folder."""
+    target = clone_checkout(tmp_path_factory.mktemp("checkout") / "repo")
+    remote = target.parent / "dvc-remote"
+    run([str(BIN / "dvc"), "remote", "modify", "--local", "storage", "url", str(remote)], cwd=target)
     return target
 
 
@@ -119,6 +105,30 @@ def test_dvc_repro_gives_the_same_bytes_and_round_trips_the_remote(ci_run):
     run([dvc, "pull", CI_DVC_YAML], cwd=checkout)
     cached = {k: v for k, v in first.items() if not k.endswith(".json")}  # metrics are not cached (git-tracked)
     assert {k: v for k, v in digests(results).items() if k in cached} == cached
+
+
+@pytest.mark.slow
+def test_the_ci_results_match_the_committed_ones(ci_run):
+    """The ci run against the committed ci dvc.lock and metrics: byte-identical on the machine that
+    made them, otherwise within `compare-results`' tolerance with every claim's verdict the same."""
+    checkout, _ = ci_run
+    result = subprocess.run([str(BIN / "toy-superposition"), "compare-results", "--profile", "ci"], cwd=checkout,
+                            capture_output=True, text=True)
+    if result.returncode == 3:
+        pytest.skip(result.stderr.strip())  # no ci dvc.lock committed yet
+    COMPARISONS.append(result.stdout.strip())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(("byte-identical", )) or "within tolerance" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_snakemake_report_holds_every_figure(ci_run, tmp_path):
+    checkout, _ = ci_run
+    report = tmp_path / "report.zip"
+    run([str(BIN / "snakemake"), "--cores", "1", "--config", "profile=ci", "--report", str(report)], cwd=checkout)
+    names = zipfile.ZipFile(report).namelist()
+    for figure in load_config(profile="ci").figures:
+        assert any(name.endswith(f"/{figure}.png") for name in names), (figure, names[:20])
 
 
 @pytest.mark.slow

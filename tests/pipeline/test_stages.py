@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from toy_superposition import metrics
+from toy_superposition import __version__, metrics
 from toy_superposition.artifacts import (
     ArtifactError,
     load_distribution,
     load_model,
     load_snapshots,
     load_tensors,
+    parquet_metadata,
     plan_table,
     read_parquet,
     save_tensors,
@@ -25,6 +26,8 @@ from toy_superposition.artifacts import (
 from toy_superposition.config import load_config, with_training
 from toy_superposition.paths import experiment_paths
 from toy_superposition.pipeline import stages
+from toy_superposition.pipeline.dag import code_deps
+from toy_superposition.provenance import stamp
 
 from ..helpers import plan_seeds
 from ..test_artifacts import snapshot_spec
@@ -157,6 +160,20 @@ def test_summary(trained):
     assert set(summary["dimensions_per_feature"]) == {"p=1", "p=0.3", "p=0.05"}
     for row in selected.itertuples():
         assert summary["dimensions_per_feature"][f"p={row.feature_probability:.4g}"] == pytest.approx(float(d_star[row.instance]))
+
+
+def test_every_artifact_records_the_version_and_its_stages_code_commit(trained):
+    paths = experiment_paths(trained, EXPERIMENT)
+    made_by = {stage: stamp(code_deps(stage)) for stage in ("data", "train", "metrics")}
+    assert made_by["train"]["toy_superposition_version"] == __version__
+    assert made_by["train"]["code_commit"] != ""
+    for stage, files in (("data", [paths.plan, paths.distribution]),
+                         ("train", [paths.model, paths.snapshots, paths.instances, paths.loss_curve]),
+                         ("metrics", [paths.features])):
+        for path in files:
+            metadata = tensor_metadata(path) if path.suffix == ".safetensors" else parquet_metadata(path)
+            assert {key: metadata.get(key) for key in made_by[stage]} == made_by[stage], path
+    assert json.loads(paths.summary.read_text())["provenance"] == made_by["metrics"]
 
 
 def test_training_twice_gives_identical_bytes(trained, tmp_path):

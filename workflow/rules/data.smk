@@ -3,6 +3,8 @@
 
 
 rule data:
+    conda:
+        "../envs/pipeline.yaml"
     input:
         code=code("data"),
     output:

@@ -2,6 +2,8 @@
 
 
 rule metrics:
+    conda:
+        "../envs/pipeline.yaml"
     input:
         model=f"{RESULTS}/{{experiment}}/model.safetensors",
         instances=f"{RESULTS}/{{experiment}}/instances.parquet",

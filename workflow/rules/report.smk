@@ -5,6 +5,8 @@ REPORT_STAGES = {stage.name: stage for stage in dag.report_stages(PIPELINE)}
 
 
 rule claims:
+    conda:
+        "../envs/pipeline.yaml"
     input:
         dag.expand_code(REPORT_STAGES["claims"].deps),
     output:
@@ -19,6 +21,8 @@ rule claims:
 
 
 rule plots:
+    conda:
+        "../envs/pipeline.yaml"
     input:
         dag.expand_code(REPORT_STAGES["plots"].deps),
     output:
@@ -32,6 +36,8 @@ rule plots:
 
 
 rule report:
+    conda:
+        "../envs/pipeline.yaml"
     input:
         dag.expand_code(REPORT_STAGES["report"].deps),
     output:

@@ -2,6 +2,8 @@
 
 
 rule train:
+    conda:
+        "../envs/pipeline.yaml"
     input:
         plan=f"{RESULTS}/{{experiment}}/plan.parquet",
         distribution=f"{RESULTS}/{{experiment}}/distribution.safetensors",
@@ -18,10 +20,13 @@ rule train:
     # same thread count); `threads` here tells the scheduler what the job uses.
     threads: dag.TRAIN_THREADS
     resources:
-        # gpu=1 when the config asks for CUDA; the SLURM profile sets it for every train job.
+        # gpu=1 only when the config asks for CUDA (nothing overrides it, the SLURM profile neither).
         gpu=lambda w: dag.train_gpus(PIPELINE.experiment(w.experiment)),
-        mem_mb=4000,
-        runtime=120,
+        # more memory on each retry (the SLURM profile retries a failed job twice)
+        mem_mb=lambda w, attempt: 4000 * attempt,
+        runtime=240,
+    benchmark:
+        f"{RESULTS}/benchmarks/train/{{experiment}}.tsv"
     log:
         f"{RESULTS}/logs/train/{{experiment}}.log",
     shell:

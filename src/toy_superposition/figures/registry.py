@@ -77,8 +77,11 @@ def discover() -> dict[str, Renderer]:
     return dict(FIGURES)
 
 
-def render_figure(config: PipelineConfig, figure: FigureSpec, paths: list[Path]) -> None:
-    """Draw ``figure`` from its experiments' artifacts and write ``paths`` = [png, svg, parquet]."""
+def render_figure(
+    config: PipelineConfig, figure: FigureSpec, paths: list[Path], provenance: dict[str, str] | None = None
+) -> None:
+    """Draw ``figure`` from its experiments' artifacts and write ``paths`` = [png, svg, parquet];
+    ``provenance`` (:func:`toy_superposition.provenance.stamp`) goes into all three files' metadata."""
     render = renderer(figure.name)
     threads = torch.get_num_threads()
     torch.set_num_threads(FIGURE_THREADS)
@@ -86,6 +89,6 @@ def render_figure(config: PipelineConfig, figure: FigureSpec, paths: list[Path])
         with figure_style():
             fig, table, title = render(config, figure)
             source = f"{render.__module__} (figure {figure.name}; experiments {', '.join(figure.experiments)})"
-            save_figure(fig, paths, table, title=title, source=source)
+            save_figure(fig, paths, table, title=title, source=source, provenance=provenance)
     finally:
         torch.set_num_threads(threads)

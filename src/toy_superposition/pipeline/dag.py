@@ -22,6 +22,8 @@ from ..config import CONFIG_FILE, ConfigError, ExperimentSpec, PipelineConfig, r
 from ..paths import experiment_paths, figure_paths, report_paths
 
 CLI = "toy-superposition"
+#: The experiment whose D* against sparsity the plots stage exports for `dvc plots`.
+DIMS_PER_FEATURE_EXPERIMENT = "uniform-400-in-30"
 #: torch threads of a training job. Fixed (not Snakemake's scaled-down {threads}) because
 #: results are bit-identical only for the same thread count.
 TRAIN_THREADS = 2
@@ -133,6 +135,8 @@ def report_stages(pipeline: PipelineConfig) -> list[Stage]:
     figure_images = [_relative(figure_paths(pipeline, figure)[0]) for figure in pipeline.figures]
     curves = _unique([experiment_paths(pipeline, name).loss_curve for name in pipeline.experiments])
     instances = _unique([experiment_paths(pipeline, name).instances for name in pipeline.experiments])
+    dims_per_feature = ([experiment_paths(pipeline, DIMS_PER_FEATURE_EXPERIMENT).features]
+                        if DIMS_PER_FEATURE_EXPERIMENT in pipeline.experiments else [])
     return [
         Stage(
             name="claims",
@@ -144,7 +148,8 @@ def report_stages(pipeline: PipelineConfig) -> list[Stage]:
         Stage(
             name="plots",
             cmd=command(pipeline, "plots", None),
-            deps=_unique([*map(Path, figure_data), *map(Path, instances), *map(Path, curves)]) + code_deps("plots"),
+            # what run_plots reads: one experiment's features, every experiment's instances and loss curve
+            deps=_unique([*dims_per_feature, *map(Path, instances), *map(Path, curves)]) + code_deps("plots"),
             outs=[paths["dims_per_feature_csv"], paths["loss_curves_csv"]],
         ),
         Stage(
@@ -169,16 +174,30 @@ def _relative(path: Path | str) -> str:
     return Path(path).as_posix()
 
 
+def experiment_params(pipeline: PipelineConfig, name: str) -> list[str]:
+    """The config keys experiment ``name``'s settings are resolved from (see ``config.resolve_config``):
+    the shared ``seed`` and ``training``, the profile's own keys but only its override of this
+    experiment, and the experiment itself. Only keys present in the file: DVC refuses missing ones.
+
+    Listing ``profiles.<profile>`` whole would rerun every experiment when one override changes,
+    and would copy the whole profile into every stage's entry of dvc.lock (most of its size).
+    """
+    raw, profile = pipeline.raw, pipeline.profile
+    block = raw["profiles"][profile]
+    keys = [key for key in ("seed", "training") if key in raw]
+    keys += [f"profiles.{profile}.{key}" for key in block if key != "experiments"]
+    if name in block.get("experiments", {}):
+        keys.append(f"profiles.{profile}.experiments.{name}")
+    return [*keys, f"experiments.{name}"]
+
+
 def stages(pipeline: PipelineConfig, config_path: Path = CONFIG_FILE) -> list[Stage]:
     """Every stage of the DAG for one profile, in topological order."""
     config_file = CONFIG_FILE.as_posix() if _is_default_config(config_path) else _relative(config_path)
-    # the config keys a stage's results depend on (only those present in the file: DVC refuses missing keys)
-    shared = [key for key in ("training", "seed") if key in pipeline.raw]
-    profile_params = [f"profiles.{pipeline.profile}", *shared]
     result: list[Stage] = []
     for name in pipeline.experiments:
         paths = experiment_paths(pipeline, name)
-        params = [*profile_params, f"experiments.{name}"]
+        params = experiment_params(pipeline, name)
         result.append(
             Stage(
                 name=f"data-{name}",

@@ -6,10 +6,12 @@ Three stages, run after the figures:
 * **plots** — small CSV exports of curves for ``dvc plots`` (D* against sparsity, loss curves);
 * **report** — ``report.html``: figures grouped by the paper's sections, each with its caption,
   the settings that made it (from the config), the claims it tests, and a provenance line
-  (git commit, the experiments' config hashes, the md5 — DVC's file hash — of its inputs).
+  (the package version and code commit recorded in the figure's PNG, the experiments' config
+  hashes, the md5 — DVC's file hash — of its inputs).
 
-Images are embedded as base64 PNG, so the page opens offline; it holds no timestamp, so the
-same results give the same bytes.
+Images are embedded as base64 PNG, so the page opens offline; it holds no timestamp and no
+commit of the checkout (only the commits recorded in the artifacts it shows, see
+:mod:`..provenance`), so the same results give the same bytes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import base64
 import hashlib
 import html
 import json
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -27,7 +28,8 @@ from ..artifacts import atomic_path, read_parquet, write_json, write_parquet
 from ..claims import evaluate_claims
 from ..config import PipelineConfig, spec_hash
 from ..paths import experiment_paths, figure_paths, report_paths
-from .dag import figure_inputs
+from ..provenance import stamp
+from .dag import DIMS_PER_FEATURE_EXPERIMENT, code_deps, figure_inputs
 
 #: The paper's section order (the dropout study last); unknown sections follow in config order.
 SECTION_ORDER = (
@@ -50,8 +52,10 @@ SECTION_ORDER = (
 def run_claims(config: PipelineConfig) -> None:
     paths = report_paths(config)
     table = evaluate_claims(config)
-    write_parquet(paths["claims_table"], table)
+    provenance = stamp(code_deps("claims"))
+    write_parquet(paths["claims_table"], table, metadata=provenance)
     summary = {
+        "provenance": provenance,
         "claims": int(len(table)),
         "hold": int(table["holds"].sum()) if len(table) else 0,
         "results": {
@@ -72,9 +76,9 @@ def _json_number(value: float) -> float | None:
 def run_plots(config: PipelineConfig) -> None:
     """CSV exports for ``dvc plots``: D* against 1/(1−S), and mean loss curves per experiment."""
     paths = report_paths(config)
-    if "uniform-400-in-30" in config.experiments:
-        features = read_parquet(experiment_paths(config, "uniform-400-in-30").features)
-        instances = read_parquet(experiment_paths(config, "uniform-400-in-30").instances)
+    if DIMS_PER_FEATURE_EXPERIMENT in config.experiments:
+        features = read_parquet(experiment_paths(config, DIMS_PER_FEATURE_EXPERIMENT).features)
+        instances = read_parquet(experiment_paths(config, DIMS_PER_FEATURE_EXPERIMENT).instances)
         chosen = instances[instances["selected"]]
         squared = (features["norm"] ** 2).groupby(features["instance"]).sum()
         frame = pd.DataFrame(
@@ -103,12 +107,13 @@ def _write_csv(path: Path, frame: pd.DataFrame) -> None:
 # --- report -------------------------------------------------------------------------------
 
 
-def git_commit() -> str:
-    try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    return result.stdout.strip() if result.returncode == 0 else "unknown"
+def png_provenance(path: Path) -> dict[str, str]:
+    """The version and code commit a figure's PNG records (its text chunks), or {} for none."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        text = dict(getattr(image, "text", {}))
+    return {key: text[key] for key in ("toy_superposition_version", "code_commit") if key in text}
 
 
 def md5(path: Path) -> str:
@@ -175,15 +180,17 @@ tr.holds td:last-child { background: #e7f6e7; } tr.fails td:last-child { backgro
 def render_report(config: PipelineConfig) -> str:
     paths = report_paths(config)
     claims = read_parquet(paths["claims_table"])
-    commit = git_commit()
+    provenance = stamp(code_deps("report"))
     held = int(claims["holds"].sum()) if len(claims) else 0
     sections: dict[str, list[str]] = {}
     for figure in config.figures.values():
         png = figure_paths(config, figure.name)[0]
         image = base64.b64encode(png.read_bytes()).decode("ascii")
         inputs = figure_inputs(config, figure.name)
-        provenance = (
-            f"commit {commit} · config "
+        made_by = png_provenance(png)
+        line = (
+            f"toy-superposition {made_by.get('toy_superposition_version', '?')}"
+            f" · code commit {made_by.get('code_commit', '?')} · config "
             + ", ".join(f"{name}={spec_hash(config.experiment(name))}" for name in figure.experiments)
             + " · inputs "
             + ", ".join(f"{Path(p).relative_to(config.results_dir)}:md5={md5(p)}" for p in inputs)
@@ -195,7 +202,7 @@ def render_report(config: PipelineConfig) -> str:
             f"<figcaption>{html.escape(figure.description or figure.name)}</figcaption>"
             f"<h4>Claims tested</h4>{_claim_rows(figure_claims)}"
             f"<h4>Settings</h4>{_settings_rows(config, figure.experiments)}"
-            f"<p class='provenance'>{html.escape(provenance)}</p></figure>"
+            f"<p class='provenance'>{html.escape(line)}</p></figure>"
         )
         sections.setdefault(figure.section or "Other", []).append(block)
     ordered = [s for s in SECTION_ORDER if s in sections] + [s for s in sections if s not in SECTION_ORDER]
@@ -203,10 +210,14 @@ def render_report(config: PipelineConfig) -> str:
     summary_rows = _claim_rows(claims)
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='generator' content='toy-superposition {html.escape(provenance['toy_superposition_version'])}'>"
+        f"<meta name='code-commit' content='{html.escape(provenance['code_commit'])}'>"
         "<title>Toy Models of Superposition — reproduction report</title>"
         f"<style>{STYLE}</style></head><body>"
         "<h1>Toy Models of Superposition — reproduction report</h1>"
-        f"<p>Profile <b>{html.escape(config.profile)}</b> · commit <code>{html.escape(commit)}</code> · "
+        f"<p>Profile <b>{html.escape(config.profile)}</b> · toy-superposition "
+        f"{html.escape(provenance['toy_superposition_version'])} · report code commit "
+        f"<code>{html.escape(provenance['code_commit'])}</code> · "
         f"{held} of {len(claims)} claims hold.</p>"
         f"<h2>Claims</h2>{summary_rows}{body}</body></html>\n"
     )

@@ -33,7 +33,9 @@ from ..config import ExperimentSpec, PipelineConfig, spec_hash
 from ..distributions import FeatureDistribution, distribution_for
 from ..figures import render_figure
 from ..paths import experiment_paths, figure_paths
+from ..provenance import stamp
 from ..training.trainer import train
+from .dag import code_deps
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +44,14 @@ def run_data(config: PipelineConfig, name: str) -> None:
     """Data stage: the per-instance plan (settings, seeds) and feature distributions."""
     spec = config.experiment(name)
     paths = experiment_paths(config, name)
-    write_parquet(paths.plan, plan_table(spec))
+    provenance = stamp(code_deps("data"))
+    write_parquet(paths.plan, plan_table(spec), metadata=provenance)
     dist = distribution_for(spec)
     save_tensors(
         paths.distribution,
         {"probability": dist.probability, "importance": dist.importance},
         metadata={"experiment": name, "kind": dist.kind, "set_size": str(dist.set_size),
-                  "signed": str(dist.signed), "spec_hash": spec_hash(spec)},
+                  "signed": str(dist.signed), "spec_hash": spec_hash(spec), **provenance},
     )
 
 
@@ -57,13 +60,15 @@ def run_train(config: PipelineConfig, name: str, progress: bool = True) -> None:
     spec = config.experiment(name)
     paths = experiment_paths(config, name)
     result = train(spec, load_plan(config, name), load_distribution(config, name), progress=progress)
-    metadata = {"experiment": name, "model": spec.model, "profile": config.profile, "spec_hash": spec_hash(spec)}
+    provenance = stamp(code_deps("train"))
+    metadata = {"experiment": name, "model": spec.model, "profile": config.profile, "spec_hash": spec_hash(spec),
+                **provenance}
     snapshot_tensors = {
         snapshot_key(step, key): value for step, tensors in result.snapshots.items() for key, value in tensors.items()
     }
     # Write the weights last: Snakemake and DVC treat the stage as done only when all exist.
-    write_parquet(paths.loss_curve, result.loss_curve)
-    write_parquet(paths.instances, result.instances)
+    write_parquet(paths.loss_curve, result.loss_curve, metadata=provenance)
+    write_parquet(paths.instances, result.instances, metadata=provenance)
     save_tensors(paths.snapshots, snapshot_tensors, metadata=metadata)
     save_tensors(paths.model, result.params, metadata=metadata)
     steps_per_second = spec.training.steps / max(result.seconds, 1e-9)
@@ -103,7 +108,8 @@ def run_metrics(config: PipelineConfig, name: str) -> None:
     if len(instances) != spec.n_instances:
         raise ArtifactError(f"{paths.instances}: has {len(instances)} rows, the config plans {spec.n_instances}")
     features = feature_table(spec, params, dist)
-    write_parquet(paths.features, features)
+    provenance = stamp(code_deps("metrics"))
+    write_parquet(paths.features, features, metadata=provenance)
 
     W = metrics.embedding_of(params).double()
     selected = instances[instances["selected"]].sort_values("instance")
@@ -120,10 +126,11 @@ def run_metrics(config: PipelineConfig, name: str) -> None:
         "features_represented": {
             f"p={row.feature_probability:.4g}": int(represented[row.instance]) for row in selected.itertuples()
         },
+        "provenance": provenance,
     }
     write_json(paths.summary, summary)
 
 
 def run_figure(config: PipelineConfig, name: str) -> None:
     """Figure stage: render one figure (PNG + SVG) and its data table."""
-    render_figure(config, config.figure(name), figure_paths(config, name))
+    render_figure(config, config.figure(name), figure_paths(config, name), provenance=stamp(code_deps("figure", name)))

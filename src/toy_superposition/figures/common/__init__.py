@@ -79,24 +79,32 @@ def new_figure(width: float, height: float) -> Figure:
     return figure
 
 
-def save_figure(figure: Figure, paths: list[Path], table: pd.DataFrame, title: str, source: str) -> None:
+def save_figure(
+    figure: Figure, paths: list[Path], table: pd.DataFrame, title: str, source: str,
+    provenance: dict[str, str] | None = None,
+) -> None:
     """Write the data table, the SVG and the PNG (``paths`` = [png, svg, parquet]), each atomically.
 
     ``title`` and ``source`` (the module that drew the figure) go into the image metadata
-    so a file can be traced back to its script; nothing time- or version-dependent does.
+    so a file can be traced back to its script, and ``provenance`` (package version, code
+    commit: :mod:`toy_superposition.provenance`) into all three files; nothing time-dependent does.
     """
     png, svg, parquet = (Path(p) for p in paths)
     title = title.replace("$", "")  # mathtext markup → plain text, e.g. I_i = 0.9^i
-    write_parquet(parquet, table.reset_index(drop=True))
+    provenance = dict(provenance or {})
+    write_parquet(parquet, table.reset_index(drop=True), metadata=provenance)
+    # SVG metadata takes Dublin Core keys only: the version as Creator, the code commit as Identifier.
+    creator = f"toy-superposition {provenance['toy_superposition_version']}" if provenance else None
     with atomic_path(svg) as temporary:
         figure.savefig(
             temporary, format="svg", dpi=DPI,
-            metadata={"Date": None, "Creator": None, "Title": title, "Description": source},
+            metadata={"Date": None, "Creator": creator, "Title": title, "Description": source,
+                      "Identifier": provenance.get("code_commit")},
         )
     with atomic_path(png) as temporary:
         figure.savefig(
             temporary, format="png", dpi=DPI,
-            metadata={"Software": None, "Title": title, "Source": source},
+            metadata={"Software": creator, "Title": title, "Source": source, **provenance},
             pil_kwargs={"optimize": False},
         )
 
