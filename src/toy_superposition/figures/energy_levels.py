@@ -97,6 +97,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table["in_digons_at_end"] = digons_at_end
     table = table.astype({"step": np.int64})
     table["feature"] = table["feature"].astype("Int64")
+    table["between_nonzero"] = table["between_nonzero"].astype("boolean")  # null on the non-jump rows
 
     # ---- drawing
     fig = new_figure(7.2, 5.6)
