@@ -53,7 +53,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     # As the paper: "one model where all the features converge into digons" — the lowest-loss
     # restart whose learned features all end with D_i ≈ 1/2 (the lowest-loss one if none does).
     instances = results.instances.sort_values("instance").reset_index(drop=True)
-    final = results.W[torch.as_tensor(instances["instance"].to_numpy())].double()
+    final = results.W[torch.as_tensor(instances["instance"].to_numpy().copy())].double()
     final_dims, final_norms = metrics.feature_dimensionality(final).numpy(), metrics.feature_norms(final).numpy()
     index, ends_in_digons = learning_dynamics.choose_digon_model(final_dims, final_norms,
                                                                  instances["final_loss"].to_numpy())
