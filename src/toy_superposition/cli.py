@@ -11,6 +11,7 @@ Snakemake rules and DVC stages call exactly these commands, so a stage can also 
     toy-superposition benchmark
     toy-superposition dvc-yaml [--check]
     toy-superposition compare-results --profile ci
+    toy-superposition claims --profile ci --compare OLD.parquet   # which verdicts flipped
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import torch
 
 from .artifacts import ArtifactError
 from .config import ConfigError, default_config_path, load_config
-from .pipeline import compare, report, stages
+from .paths import report_paths
+from .pipeline import compare, compare_claims, report, stages
 from .pipeline.dvc_yaml import dvc_yaml_path, write_dvc_yaml
 from .training.benchmark import run_benchmark
 
@@ -44,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     for stage in ("claims", "plots", "report"):
         sub = commands.add_parser(stage, help=f"run the {stage} stage of the reproduction report")
         _add_common(sub)
+        if stage == "claims":
+            sub.add_argument("--compare", type=Path, default=None, metavar="OLD",
+                             help="then list each claim's value and verdict in OLD (claims.parquet or claims.json) "
+                             "and now, flips first")
+            sub.add_argument("--against", type=Path, default=None, metavar="NEW",
+                             help="with --compare: compare OLD with this stored table instead of evaluating")
 
     for stage in ("data", "train", "metrics", "figure"):
         sub = commands.add_parser(stage, help=f"run the {stage} stage for one experiment or figure")
@@ -92,6 +100,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "dvc-yaml":
         return write_dvc_yaml(args.config or default_config_path(), check=args.check)
 
+    if args.command == "claims" and args.against is not None:
+        if args.compare is None:
+            raise ConfigError("--against needs --compare OLD")
+        print(compare_claims.format_comparison(compare_claims.compare(compare_claims.read_claims(args.compare),
+                                                                      compare_claims.read_claims(args.against))))
+        return 0
     config = load_config(args.config, profile=args.profile)
     if args.command == "compare-results":
         return _compare_results(args, config.profile)
@@ -106,6 +120,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command in ("claims", "plots", "report"):
         {"claims": report.run_claims, "plots": report.run_plots, "report": report.run_report}[args.command](config)
+        if args.command == "claims" and args.compare is not None:
+            after = compare_claims.read_claims(report_paths(config)["claims_table"])
+            print(compare_claims.format_comparison(compare_claims.compare(compare_claims.read_claims(args.compare),
+                                                                          after)))
         return 0
     if getattr(args, "threads", None):
         torch.set_num_threads(args.threads)

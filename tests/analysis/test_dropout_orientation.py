@@ -128,8 +128,8 @@ def test_a_rate_with_too_few_defined_models_counts_neither_for_nor_against_a_cla
     last = summary.iloc[-1]
     assert last["regime"] == orientation.TOO_FEW and last["models"] == 1
     transition, _ = orientation.transition_interval(rates, values, resamples=300)
-    claims = orientation.regime_claims(summary, transition, uniform_p=0.5).set_index("claim")
-    above = claims.loc["dropout above 50%: aligned with the axes"]
+    claims = orientation.regime_claims(summary, transition, uniform_p=0.5).set_index("kind")
+    above = claims.loc["high"]
     assert above["holds"] == "yes" and "2 of 2 rates" in above["measured"]
     assert "r=0.9: too few models (1)" in above["measured"]
     row = orientation.threshold_claim(summary, "W aligned above 50% only")
@@ -178,21 +178,78 @@ def test_the_posts_three_regimes_are_recovered_from_data_that_has_them():
 
 
 def test_claims_fail_when_the_data_contradict_them():
-    # Aligned everywhere, even without dropout: no uniform start, no avoidance at low rates.
+    # Aligned everywhere, even without dropout: no uniform start, and dropout changes nothing —
+    # judged against the r = 0 baseline, no rate avoids or aligns with the axes.
     means = {0.0: 0.3, 0.2: 0.3, 0.4: 0.3, 0.6: 0.3}
     rates, values = _synthetic(means, seed=1)
     summary = orientation.alignment_by_rate(rates, values, m=2)
     transition, _ = orientation.transition_interval(rates, values, resamples=300)
     zero_p = summary.loc[summary["dropout"] == 0.0, "p_uniform"].item()
-    claims = orientation.regime_claims(summary, transition, uniform_p=zero_p).set_index("claim")
-    assert claims["holds"].tolist() == ["no", "no", "yes", "no"]
-    assert "0 of 2 rates avoids axes" in claims["measured"].iloc[1]
+    claims = orientation.regime_claims(summary, transition, uniform_p=zero_p).set_index("kind")
+    assert claims["holds"].tolist()[:3] == ["no", "no", "no"]
+    assert claims.loc["transition", "holds"] in ("no", "unclear")  # a flat curve crosses its baseline only by noise
+    assert "0 of 2 rates avoids axes" in claims.loc["low", "measured"]
+    # against 0 (no baseline in the data) the same rates are aligned
+    no_baseline = orientation.alignment_by_rate(rates[rates > 0], values[rates > 0], m=2)
+    assert (no_baseline["regime"] == orientation.ALIGNED).all()
 
 
-def test_a_curve_that_never_turns_positive_has_no_transition():
-    rates, values = _synthetic({0.0: -0.2, 0.5: -0.3, 0.9: -0.15}, seed=2)
+def test_a_curve_that_never_rises_above_its_baseline_has_no_transition():
+    rates, values = _synthetic({0.0: 0.0, 0.5: -0.3, 0.9: -0.15}, seed=2)
     transition, defined = orientation.transition_interval(rates, values, resamples=300)
     assert math.isnan(transition.estimate) and defined < 0.05
+    # −0.2 → −0.15 does rise above the r = 0 mean: an onset, between 0.5 and 0.9
+    rates, values = _synthetic({0.0: -0.2, 0.5: -0.3, 0.9: -0.15}, seed=2)
+    transition, _ = orientation.transition_interval(rates, values, resamples=300)
+    assert transition.estimate == pytest.approx(0.5 + 0.4 * 0.1 / 0.15)
+
+
+def test_angles_to_the_nearest_axis_and_diagonal_by_hand():
+    s = 1 / math.sqrt(2)
+    u = torch.tensor([[1.0, 0.0], [s, s], [math.cos(math.radians(12)), math.sin(math.radians(12))],
+                      [0.0, -3.0], [1.0, 1.0 / math.sqrt(3)]], dtype=torch.float64)
+    torch.testing.assert_close(orientation.axis_angle(u), torch.tensor([0.0, 45.0, 12.0, 0.0, 30.0], dtype=torch.float64))
+    torch.testing.assert_close(orientation.diagonal_angle(u), torch.tensor([45.0, 0.0, 33.0, 45.0, 15.0],
+                                                                           dtype=torch.float64))
+    # m = 3: an axis is arccos(1/√3) ≈ 54.7° from every main diagonal, and (1, 1, 0)/√2 is 45° from the axes
+    three = torch.tensor([[0.0, 0.0, 2.0], [1.0, 1.0, 0.0], [1.0, -1.0, 1.0]], dtype=torch.float64)
+    torch.testing.assert_close(orientation.axis_angle(three), torch.tensor(
+        [0.0, 45.0, math.degrees(math.acos(1 / math.sqrt(3)))], dtype=torch.float64))
+    torch.testing.assert_close(orientation.diagonal_angle(three)[[0, 2]], torch.tensor(
+        [math.degrees(math.acos(1 / math.sqrt(3))), 0.0], dtype=torch.float64))
+
+
+def _directions(degrees: np.ndarray) -> torch.Tensor:
+    theta = torch.as_tensor(np.radians(degrees), dtype=torch.float64)
+    return torch.stack([torch.cos(theta), torch.sin(theta)], dim=-1)
+
+
+def test_shares_tell_aligned_from_off_axis_and_avoiding_from_diagonal():
+    """cos 4θ calls 12° off an axis "aligned" (cos 48° = +0.67) and cannot tell a spread that
+    avoids axes and diagonals alike from one on the diagonals; the 5° shares against r = 0 can."""
+    rng = np.random.default_rng(7)
+    n = 300
+    groups = {
+        0.0: rng.uniform(0, 360, n),                             # baseline: uniform, 1/9 within 5° of each
+        0.2: rng.uniform(5.5, 39.5, n) + 90 * rng.integers(0, 4, n),  # between axes and diagonals
+        0.4: 45 + 90 * rng.integers(0, 4, n) + rng.normal(0, 1, n),  # on the diagonals
+        0.6: 12 + 90 * rng.integers(0, 4, n) + rng.normal(0, 1, n),  # 12° off an axis
+        0.8: 90 * rng.integers(0, 4, n) + rng.normal(0, 1, n),       # on the axes
+    }
+    rates = np.concatenate([np.full(n, r) for r in groups])
+    u = _directions(np.concatenate(list(groups.values())))
+    summary = orientation.alignment_by_rate(rates, orientation.axis_alignment(u).numpy(), m=2,
+                                            axis_angles=orientation.axis_angle(u).numpy(),
+                                            diagonal_angles=orientation.diagonal_angle(u).numpy()).set_index("dropout")
+    assert summary.loc[0.6, "mean"] > 0.6  # the mean alone would call 12° off an axis aligned
+    assert summary["regime"].tolist() == [orientation.NEUTRAL, orientation.AVOIDS, orientation.AVOIDS,
+                                          orientation.AVOIDS, orientation.ALIGNED]
+    assert summary["towards_diagonals"].tolist() == [False, False, True, False, False]
+    assert summary.loc[0.8, "axis_share"] == 1.0 and summary.loc[0.6, "axis_share"] == 0.0
+    base = summary.loc[0.0, "axis_share"]
+    assert abs(base - 1 / 9) < 0.06 and summary.loc[0.8, "axis_vs_baseline"] == pytest.approx(1 - base)
+    low, high = summary.loc[0.8, ["axis_vs_baseline_low", "axis_vs_baseline_high"]]
+    assert 0 < low < 1 - base < high
 
 
 def test_transition_claim_is_partly_met_by_a_late_onset_with_an_early_crossing():
@@ -202,8 +259,8 @@ def test_transition_claim_is_partly_met_by_a_late_onset_with_an_early_crossing()
         "ci_low": [-0.2, -0.1, -0.05, 0.3, 0.4], "ci_high": [0.0, 0.08, 0.15, 0.5, 0.6],
         "regime": [orientation.NEUTRAL, orientation.NEUTRAL, orientation.NEUTRAL, orientation.ALIGNED, orientation.ALIGNED],
     })
-    claims = orientation.regime_claims(summary, Interval(0.18, 0.08, 0.32), uniform_p=0.5).set_index("claim")
-    row = claims.loc["transition to alignment at about 50%"]
+    claims = orientation.regime_claims(summary, Interval(0.18, 0.08, 0.32), uniform_p=0.5).set_index("kind")
+    row = claims.loc["transition"]
     assert row["holds"] == "partly" and "first aligned rate 0.45" in row["measured"]
 
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toy_superposition.analysis.geometry import (
+    CONFUSED,
     DEDICATED,
     INTERACTING_COS,
     LEARNED_NORM,
@@ -44,21 +45,27 @@ def test_orthogonal_features_are_dedicated():
     assert classify(np.array([[1.0, 0.0], [0.0, 0.0]])).name == DEDICATED
 
 
-@pytest.mark.parametrize("W,name", [
-    ([[1.0], [-1.0]], "antipodal pair"),
-    ([[0.7], [0.7]], "aligned pair"),  # the "confused feature" solution of n=2, m=1
-    ([[1.0, 0.0], [0.5, 0.8]], "skewed pair"),
+@pytest.mark.parametrize("W,name,phase", [
+    ([[1.0], [-1.0]], "antipodal pair", SUPERPOSITION),
+    ([[0.7], [0.7]], "aligned pair", CONFUSED),  # the "confused feature" solution of n=2, m=1
+    ([[1.0, 0.0], [0.5, 0.8]], "skewed pair", SUPERPOSITION),
 ])
-def test_pairs(W, name):
+def test_pairs(W, name, phase):
     geometry = classify(np.array(W))
     assert geometry.name == name
-    assert geometry.phase_of(0) == geometry.phase_of(1) == SUPERPOSITION
+    assert geometry.phase_of(0) == geometry.phase_of(1) == phase
 
 
-def test_two_in_one_candidates():
+def test_two_in_one_candidates_and_the_confused_solution():
     assert classify(np.array([[1.0], [0.0]])).phase_of(1) == NOT_LEARNED
     assert classify(np.array([[0.0], [1.0]])).phase_of(1) == DEDICATED
     assert classify(np.array([[1.0], [-1.0]])).phase_of(1) == SUPERPOSITION
+    # W₁ ≈ W₂ ≈ 1/√2 (the comment section's exact analysis): both learned, cos = +1, not antipodal
+    confused = classify(np.array([[0.71], [0.70]]))
+    assert confused.phase_of(0) == confused.phase_of(1) == CONFUSED and confused.aligned == ((0, 1),)
+    # in 3-in-2: the extra feature on top of feature 0, feature 1 orthogonal to both
+    three = classify(np.array([[1.0, 0.0], [0.0, 1.0], [0.9, 0.1]]))
+    assert three.phase_of(2) == three.phase_of(0) == CONFUSED and three.phase_of(1) == DEDICATED
 
 
 @pytest.mark.parametrize("k,name", [(3, "triangle"), (5, "pentagon"), (6, "hexagon")])
@@ -149,7 +156,7 @@ def test_every_learned_feature_has_one_phase(seed):
     assert covered == list(geometry.learned)
     assert set(covered) | set(geometry.not_learned) == set(range(6))
     for i in range(6):
-        assert geometry.phase_of(i) in (NOT_LEARNED, DEDICATED, SUPERPOSITION)
+        assert geometry.phase_of(i) in (NOT_LEARNED, DEDICATED, SUPERPOSITION, CONFUSED)
 
 
 def test_collapsed_pairs_are_named_by_their_directions():
@@ -157,5 +164,5 @@ def test_collapsed_pairs_are_named_by_their_directions():
     W = np.repeat(directions, 2, axis=0) * np.array([[1.0], [0.9]] * 3)  # three aligned pairs at 120°
     geometry = classify(W)
     assert geometry.name == "triangle of aligned groups"
-    assert all(geometry.phase_of(i) == SUPERPOSITION for i in range(6))
+    assert all(geometry.phase_of(i) == CONFUSED for i in range(6))  # each shares its direction with its partner
     assert classify(np.array([[1.0, 0.0], [0.95, 0.05], [1.05, -0.05]])).name == "3 aligned"

@@ -14,11 +14,13 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from toy_superposition.analysis import learning_dynamics
 from toy_superposition.analysis.learning_dynamics import (
     LEVELS,
     Drop,
@@ -263,3 +265,20 @@ def test_cosines_of_zero_rows_are_zero():
 def test_set_size_must_divide_n():
     with pytest.raises(ValueError):
         set_geometry(torch.zeros(5, 3), set_size=3)
+
+
+def test_only_jumps_between_non_zero_levels_are_energy_level_jumps():
+    jumps = pd.DataFrame({"from_level": [0.0, 0.5, 1.0, 0.5], "to_level": [0.5, 2 / 3, 0.5, 0.0]})
+    assert learning_dynamics.between_nonzero_levels(jumps).tolist() == [False, True, True, False]
+
+
+def test_the_followed_model_is_the_lowest_loss_one_ending_in_digons():
+    # three restarts, two learned features each (‖W‖ > 0.5) and one not learned
+    norms = np.array([[1.0, 1.0, 0.1], [1.0, 1.0, 0.0], [1.0, 1.0, 0.2]])
+    dims = np.array([[0.5, 2 / 3, 0.0], [0.51, 0.49, 0.0], [0.5, 0.5, 0.3]])  # restart 0 has a triangle feature
+    assert learning_dynamics.digon_count(dims[0], norms[0]) == (2, 1)
+    assert learning_dynamics.digon_count(dims[2], norms[2]) == (2, 2)  # the unlearned feature's D_i does not matter
+    index, clean = learning_dynamics.choose_digon_model(dims, norms, np.array([0.1, 0.3, 0.2]))
+    assert (index, clean) == (2, True)  # restart 0 has the lowest loss but does not end in digons
+    index, clean = learning_dynamics.choose_digon_model(dims[:1], norms[:1], np.array([0.1]))
+    assert (index, clean) == (0, False)

@@ -20,6 +20,7 @@ from toy_superposition.analysis.geometry import classify
 from toy_superposition.analysis.phase_change import (
     CANDIDATES_2_IN_1,
     CANDIDATES_3_IN_2,
+    CONFUSED,
     DEDICATED,
     NOT_LEARNED,
     OTHER,
@@ -190,7 +191,8 @@ def test_triangle_matches_no_candidate():
 def test_classify_models():
     W = torch.tensor([ANTIPODAL_W, DROP_EXTRA_W, DROP_FIRST_W, [[0.7], [0.7]]], dtype=torch.float64)
     table = classify_models(W, CANDIDATES_2_IN_1, extra=1)
-    assert table["extra_phase"].tolist() == [SUPERPOSITION, NOT_LEARNED, DEDICATED, SUPERPOSITION]
+    # the last is the confused solution W₁ ≈ W₂ (cos +1): not antipodal superposition
+    assert table["extra_phase"].tolist() == [SUPERPOSITION, NOT_LEARNED, DEDICATED, CONFUSED]
     assert table["candidate"].tolist() == ["W=[1,−1]", "W=[1,0]", "W=[0,1]", OTHER]
 
 
@@ -227,6 +229,23 @@ def test_phase_table_drops_the_worst_and_takes_the_majority():
     assert second["fraction_dedicated"] == 1.0
     np.testing.assert_allclose(first[["theory_loss W=[1,0]", "theory_loss W=[0,1]", "theory_loss W=[1,−1]"]]
                                .to_numpy(dtype=float), [0.05 / 6, 0.05 / 6, 2 * 0.0025 / 12])
+
+
+def test_per_point_fractions_compare_each_model_with_the_theory():
+    # p = 1, r = 1: all three candidates tie; a confused model (W₁ ≈ W₂) is none of them.
+    confused = [[0.71], [0.70]]
+    instances, W, prob, imp = _experiment([[confused, confused, DROP_FIRST_W, ANTIPODAL_W]], [[0.1, 0.2, 0.3, 0.4]],
+                                          [(1.0, 1.0)])
+    table, _ = phase_table(instances, W, prob, imp, CANDIDATES_2_IN_1, discard_worst=0)
+    row = table.iloc[0]
+    assert row["fraction_confused"] == 0.5 and row["fraction_superposition"] == 0.25
+    assert row["agree_fraction"] == 0.5 and row["theory_allows_superposition"]
+    assert row["empirical_phase"] == CONFUSED and not row["agree"]
+    # sparse, r = 1: superposition is the theory's phase; one of four models is in it
+    instances, W, prob, imp = _experiment([[confused, ANTIPODAL_W, DROP_FIRST_W, DROP_EXTRA_W]], [[0.1] * 4],
+                                          [(0.05, 1.0)])
+    row = phase_table(instances, W, prob, imp, CANDIDATES_2_IN_1, discard_worst=0)[0].iloc[0]
+    assert row["agree_fraction"] == 0.25 and row["theory_phase"] == SUPERPOSITION
 
 
 def test_majority_tie_goes_to_the_lowest_loss_model():

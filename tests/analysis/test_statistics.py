@@ -19,6 +19,7 @@ from toy_superposition.analysis.statistics import (
     bootstrap_ci,
     bootstrap_difference_ci,
     bootstrap_mean_ci,
+    proportion_difference,
     resample_indices,
 )
 
@@ -150,3 +151,14 @@ def test_tests_detect_axis_aligned_directions():
 def test_empty_sample_is_an_error():
     with pytest.raises(ValueError):
         ut.kuiper_test(np.array([np.nan]))
+
+
+def test_newcombe_difference_interval_matches_his_worked_example():
+    # Newcombe (1998), Statistics in Medicine 17: 873, example (a): 56/70 − 48/80, method 10: +0.0524 to +0.3339
+    difference, low, high = proportion_difference(56, 70, 48, 80)
+    assert difference == pytest.approx(0.2) and low == pytest.approx(0.0524, abs=1e-4)
+    assert high == pytest.approx(0.3339, abs=1e-4)
+    # example (h): 0/10 − 0/10, the difference is 0 and the interval symmetric, −0.2775 to +0.2775
+    difference, low, high = proportion_difference(0, 10, 0, 10)
+    assert difference == 0 and low == pytest.approx(-0.2775, abs=1e-4) and high == pytest.approx(0.2775, abs=1e-4)
+    assert all(math.isnan(v) for v in proportion_difference(1, 0, 1, 5))

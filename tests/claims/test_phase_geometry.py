@@ -17,38 +17,49 @@ def config(tmp_path):
 # --- phase diagrams ---------------------------------------------------------------------------
 
 
-def phase_points(agree: list[bool], dense_phases: list[str]) -> list[dict]:
-    """Grid points: the first ones dense (1−S = 1) with the given empirical phases, the rest sparse."""
-    rows = []
-    for k, ok in enumerate(agree):
-        dense = k < len(dense_phases)
-        rows.append({"extra_importance": 0.1 * (k + 1), "feature_probability": 1.0 if dense else 0.1,
-                     "empirical_phase": dense_phases[k] if dense else "superposition",
-                     "theory_phase": "not learned", "agree": ok})
-    return rows
+def phase_point(r: float, p: float, agree: float, superposition: float = 0.0, confused: float = 0.0,
+                allows: bool = False, kept: int = 8) -> dict:
+    """One grid point: fractions of ``kept`` models in the theory's phase, in superposition, confused."""
+    return {"extra_importance": r, "feature_probability": p, "models_kept": kept, "agree_fraction": agree,
+            "fraction_superposition": superposition, "fraction_confused": confused,
+            "theory_allows_superposition": allows, "agree": agree > 0.5, "theory_phase": "not learned"}
 
 
 @pytest.mark.parametrize("figure", ["phase-2-in-1", "phase-3-in-2"])
-def test_phase_agreement_is_the_fraction_of_points(config, figure):
-    write_figure(config, figure, phase_points([True] * 7 + [False], ["not learned", "dedicated"]))
+def test_phase_agreement_averages_the_models_of_each_point(config, figure):
+    # 7 of 8 points fully in the theory's phase, one at 3/8: mean (7 + 3/8) / 8, over 64 models
+    points = [phase_point(0.1 * (k + 1), 0.1, 1.0) for k in range(7)] + [phase_point(0.8, 0.1, 3 / 8)]
+    write_figure(config, figure, points)
     result = evaluate(config, f"{figure}-agrees-with-theory")
-    assert result.value == pytest.approx(7 / 8) and result.holds
-    assert result.ci_low < 7 / 8 < result.ci_high
-    write_figure(config, figure, phase_points([True] * 5 + [False] * 3, ["not learned"]))
+    assert result.value == pytest.approx((7 + 3 / 8) / 8) and result.holds
+    assert result.ci_low < result.value < result.ci_high
+    # majority vote would say 7 of 8 points agree (0.875), but only 5 of 8 models do at each: 0.625
+    write_figure(config, figure, [phase_point(0.1 * (k + 1), 0.1, 5 / 8) for k in range(8)])
     result = evaluate(config, f"{figure}-agrees-with-theory")
     assert result.value == pytest.approx(5 / 8) and not result.holds
 
 
-def test_superposition_needs_sparsity(config):
-    write_figure(config, "phase-2-in-1", phase_points([True] * 4, ["not learned", "dedicated"]))
-    assert evaluate(config, "phase-2-in-1-superposition-needs-sparsity").holds
-    write_figure(config, "phase-2-in-1", phase_points([False, True, True, True], ["superposition", "dedicated"]))
+def test_superposition_needs_sparsity_counts_models_not_majorities(config):
+    sparse = phase_point(1.0, 0.1, 1.0, superposition=1.0, allows=True)
+    write_figure(config, "phase-2-in-1", [phase_point(0.1, 1.0, 1.0), phase_point(3.0, 1.0, 1.0), sparse])
     result = evaluate(config, "phase-2-in-1-superposition-needs-sparsity")
-    assert result.value == 0.5 and not result.holds
-    # in superposition where the theory ties (agree): no counterexample, but named
-    write_figure(config, "phase-2-in-1", phase_points([True] * 4, ["superposition", "dedicated"]))
+    assert result.holds and result.value == 0.0
+    # one model of 8 in superposition at a dense point where the theory rules it out: a counterexample,
+    # although the point's majority is still right
+    write_figure(config, "phase-2-in-1", [phase_point(0.1, 1.0, 7 / 8, superposition=1 / 8),
+                                          phase_point(3.0, 1.0, 1.0), sparse])
     result = evaluate(config, "phase-2-in-1-superposition-needs-sparsity")
-    assert result.value == 0.0 and result.holds and "theory ties there: r=0.1" in result.detail
+    assert not result.holds and result.value == pytest.approx(1 / 16)
+
+
+def test_confused_models_and_theoretical_ties_are_no_superposition(config):
+    # dense r = 0.5: half the models confused (W₁ ≈ W₂, cos +1): not superposition;
+    # dense r = 1: the theory ties, models in superposition there are named, not counted
+    write_figure(config, "phase-2-in-1", [phase_point(0.5, 1.0, 0.5, confused=0.5),
+                                          phase_point(1.0, 1.0, 1.0, superposition=0.5, allows=True)])
+    result = evaluate(config, "phase-2-in-1-superposition-needs-sparsity")
+    assert result.holds and result.value == 0.0
+    assert "4 dense models confused" in result.detail and "theory ties there: r=1 (4 in superposition)" in result.detail
 
 
 # --- the perturbed pentagon ---------------------------------------------------------------------
@@ -87,6 +98,35 @@ def test_pentagon_claims_fail_without_a_transition(config):
     assert not crossing.holds and math.isnan(crossing.value)
     room = evaluate(config, "pentagon-denser-feature-gets-more-room")
     assert not room.holds and room.value == pytest.approx(-10.0)
+
+
+def pentagon_features(selected: list[tuple[str, list[tuple[float, float]]]]) -> list[dict]:
+    """Selected restarts (geometry, (‖W_i‖, b_i) per feature) and one unselected pentagon that must not count."""
+    rows = []
+    for instance, (geometry, features) in enumerate(selected + [("pentagon", [(5.0, 0.9)] * 5)]):
+        for feature, (norm, bias) in enumerate(features):
+            rows.append({"instance": instance, "selected": instance < len(selected), "geometry": geometry,
+                         "feature": feature, "norm": norm, "bias": bias, "extra_probability": 0.05})
+    return rows
+
+
+def test_pentagon_bias_is_negative_and_the_norm_compensates(config):
+    # ‖W_i‖ = 1/(1 − |b_i|) for b = −0.1 (1.111) and −0.2 (1.25); a not-learned feature (‖W‖ 0.1) is left out
+    good = [(1 / 0.9, -0.1)] * 4 + [(0.1, 0.3)]
+    write_figure(config, "pentagon-perturbation", pentagon_features(
+        [("pentagon", good), ("pentagon", [(1.25, -0.2)] * 5), ("digon pair", [(1.0, 0.5)] * 5)]))
+    bias = evaluate(config, "pentagon-negative-bias")
+    assert bias.holds and bias.value == pytest.approx(-0.2) and "9 of 9 features" in bias.detail  # median of 4 × −0.1, 5 × −0.2
+    norm = evaluate(config, "pentagon-norm-compensates-bias")
+    assert norm.holds and norm.value == pytest.approx(1.0)
+    # on the unit circle with a negative bias: no compensation (‖W‖(1 − |b|) = 0.8); a positive bias
+    write_figure(config, "pentagon-perturbation", pentagon_features([("pentagon", [(1.0, -0.2)] * 3 + [(1.0, 0.1)] * 2)]))
+    assert not evaluate(config, "pentagon-norm-compensates-bias").holds
+    write_figure(config, "pentagon-perturbation", pentagon_features([("pentagon", [(1.0, 0.05)] * 5)]))
+    bias = evaluate(config, "pentagon-negative-bias")
+    assert not bias.holds and bias.value == pytest.approx(0.05)
+    write_figure(config, "pentagon-perturbation", pentagon_features([("digon pair", [(1.0, -0.1)] * 5)]))
+    assert "insufficient" in evaluate(config, "pentagon-negative-bias").detail
 
 
 def test_pentagon_room_needs_two_pentagons(config):

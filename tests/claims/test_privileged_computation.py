@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+from toy_superposition import claims
+
 from .helpers import evaluate, temporary_config, write_figure
 
 
@@ -31,20 +33,25 @@ def test_relu_hidden_neurons(config):
     assert not evaluate(config, "relu-hidden-mono-and-poly-coexist").holds
 
 
-def purity_table(linear: list[float], relu: list[float]) -> list[dict]:
+def purity_table(other: list[float], relu: list[float], other_model: str = "relu_output") -> list[dict]:
     densities = [0.75, 0.1, 0.01]
     return [{"model": model, "feature_probability": p, "feature": f, "mean_purity": purity}
-            for model, values in (("linear", linear), ("relu_hidden", relu))
+            for model, values in ((other_model, other), ("relu_hidden", relu))
             for p, purity in zip(densities, values) for f in range(2)]
 
 
-def test_relu_hidden_features_align_with_neurons(config):
+def test_relu_hidden_aligns_with_neurons_unlike_the_linear_hidden_layer_model(config):
+    claim_id = "relu-hidden-aligns-with-neurons-vs-linear-hidden-layer"
     write_figure(config, "linear-vs-relu-hidden", purity_table([0.4, 0.4, 0.4], [0.95, 0.8, 0.6]))
-    result = evaluate(config, "relu-hidden-features-align-with-neurons")
-    assert result.holds and result.value == 1.0
+    result = evaluate(config, claim_id)
+    assert result.holds and result.value == 1.0 and "linear hidden 0.40" in result.detail
     write_figure(config, "linear-vs-relu-hidden", purity_table([0.4, 0.4, 0.4], [0.95, 0.8, 0.3]))
-    result = evaluate(config, "relu-hidden-features-align-with-neurons")
+    result = evaluate(config, claim_id)
     assert not result.holds and result.value == pytest.approx(2 / 3)
+    # the fully linear model x' = WᵀWx + b is not the paper's "linear hidden layer model"
+    write_figure(config, "linear-vs-relu-hidden", purity_table([0.4, 0.4, 0.4], [0.95, 0.8, 0.6], "linear"))
+    assert "insufficient" in evaluate(config, claim_id).detail
+    assert claims.REPLACED["relu-hidden-features-align-with-neurons"] == claim_id
 
 
 def test_absval_pairs(config):
@@ -92,3 +99,44 @@ def test_asymmetric_motif_counts_models(config):
     assert result.holds and result.value == 2 and "3 motifs in 2 of 3 models (1 selected)" in result.detail
     write_figure(config, "asymmetric-motif", [dict(r, motif=False) for r in rows])
     assert not evaluate(config, "asymmetric-motif-found").holds
+
+
+def absval_neurons(densities: dict[float, list[tuple[str, int, list[float]]]]) -> list[dict]:
+    """Per density, neurons as (kind, primary feature, |W1| of the stored features, primary first); one row per
+    (neuron, stored feature), with the density's counts of mono- and polysemantic neurons."""
+    rows = []
+    for p, neurons in densities.items():
+        mono = sum(kind == "monosemantic" for kind, _, _ in neurons)
+        poly = sum(kind == "polysemantic" for kind, _, _ in neurons)
+        for k, (kind, primary, weights) in enumerate(neurons):
+            for j, weight in enumerate(weights):
+                rows.append({"feature_probability": p, "neuron": k, "feature": primary + j, "w1": weight,
+                             "stored": True, "neuron_kind": kind, "primary_feature": primary,
+                             "monosemantic_neurons": mono, "polysemantic_neurons": poly})
+    return rows
+
+
+def test_absval_most_important_features_have_monosemantic_neurons(config):
+    intermediate = [("monosemantic", 0, [1.0]), ("monosemantic", 1, [1.0]), ("polysemantic", 10, [1.0, 0.3]),
+                    ("polysemantic", 20, [1.0, 0.8])]
+    dense = [("monosemantic", 30, [1.0])] * 2  # only monosemantic: not an intermediate density, not counted
+    write_figure(config, "absval-100-in-40", absval_neurons({0.1: intermediate, 1.0: dense}))
+    result = evaluate(config, "absval-important-features-monosemantic")
+    assert result.holds and result.value == pytest.approx(15 - 0.5)
+    reversed_ = [("monosemantic", 20, [1.0]), ("polysemantic", 0, [1.0, 0.3]), ("polysemantic", 2, [1.0, 0.3])]
+    write_figure(config, "absval-100-in-40", absval_neurons({0.1: reversed_}))
+    assert not evaluate(config, "absval-important-features-monosemantic").holds
+    write_figure(config, "absval-100-in-40", absval_neurons({1.0: dense}))
+    assert "insufficient" in evaluate(config, "absval-important-features-monosemantic").detail
+
+
+def test_absval_primary_and_secondary_features(config):
+    neurons = [("polysemantic", 0, [1.0, 0.3, 0.2]), ("polysemantic", 5, [1.0, 0.5]), ("polysemantic", 9, [1.0, 0.6]),
+               ("monosemantic", 3, [1.0])]
+    write_figure(config, "absval-100-in-40", absval_neurons({0.1: neurons}))
+    result = evaluate(config, "absval-primary-secondary-features")
+    assert result.holds and result.value == pytest.approx(2 / 3)  # 1/0.3 and 1/0.5 are ≥ 2, 1/0.6 is not
+    neurons = [("polysemantic", 0, [1.0, 0.9]), ("polysemantic", 5, [1.0, 0.4]), ("polysemantic", 9, [1.0, 0.7])]
+    write_figure(config, "absval-100-in-40", absval_neurons({0.1: neurons}))
+    result = evaluate(config, "absval-primary-secondary-features")
+    assert not result.holds and result.value == pytest.approx(1 / 3)

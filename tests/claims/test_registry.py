@@ -80,19 +80,68 @@ def test_d_star_plateau_width(config):
     write_results(config, "uniform-400-in-30", densities, [1.0] * 4, hidden=2)
     half = claims.CLAIMS["d-star-sticky-at-half"].evaluate(config)
     assert half.value == pytest.approx(4.0) and half.holds
+    # D* = 1 only at the densest level: one point is no plateau
     one = claims.CLAIMS["d-star-sticky-at-one"].evaluate(config)
-    assert one.value == pytest.approx(1.0) and one.holds
+    assert one.value == pytest.approx(1.0) and not one.holds
 
 
-def test_dimensionality_clusters_against_chance(config):
-    clustered = {0.01: [0.5, 0.5, 0.4, 0.4, 2 / 3, 2 / 3, 0.75, 0.375] * 5}
-    norms = {0.01: [1.0] * 40}
-    write_results(config, "uniform-400-in-30", norms, [1.0] * 40, hidden=10, dimensionality=clustered)
+def test_d_star_sticky_at_one_is_a_plateau_from_the_densest_level(config):
+    # D* = 1 (two unit features in m=2) at 1/(1−S) = 1, 2, 4; then 0.98 ‖W‖² → D* ≈ 1.02 at 8 (within 0.05);
+    # then 1/2 at 16. Plateau from 1 to 8: ratio 8.
+    norms = {1.0: [1, 1, 0], 0.5: [1, 1, 0], 0.25: [1, 1, 0], 0.125: [0.99, 0.99, 0], 0.0625: [1, 1, 1.4142]}
+    write_results(config, "uniform-400-in-30", norms, [1.0] * 3, hidden=2)
+    one = claims.CLAIMS["d-star-sticky-at-one"].evaluate(config)
+    assert one.value == pytest.approx(8.0) and one.holds and "(4 levels)" in one.detail
+    # the same, but D* leaves 1 after the second level: ratio 2 < 3
+    norms = {1.0: [1, 1, 0], 0.5: [1, 1, 0], 0.25: [1, 1, 1], 0.125: [1, 1, 1]}
+    write_results(config, "uniform-400-in-30", norms, [1.0] * 3, hidden=2)
+    one = claims.CLAIMS["d-star-sticky-at-one"].evaluate(config)
+    assert one.value == pytest.approx(2.0) and not one.holds
+
+
+def uniform_models(config, dims_at_sparse: list[float], hidden: int = 10) -> None:
+    """A dense model with D* = 1 (m unit features, D_i = 1), then one sparse model with the given
+    feature dimensionalities (a feature with D_i > 0 learned, ‖W_i‖ = 1; D* = m / learned)."""
+    n = len(dims_at_sparse)
+    norms = {1.0: [1.0] * hidden + [0.0] * (n - hidden), 0.01: [1.0 if d > 0 else 0.0 for d in dims_at_sparse]}
+    dims = {1.0: [1.0] * hidden + [0.0] * (n - hidden), 0.01: dims_at_sparse}
+    write_results(config, "uniform-400-in-30", norms, [1.0] * n, hidden=hidden, dimensionality=dims)
+
+
+def test_dimensionality_clusters_against_the_union_of_the_windows(config):
+    uniform_models(config, [0.5, 0.5, 0.4, 0.4, 2 / 3, 2 / 3, 0.75, 0.375] * 5)
     result = claims.CLAIMS["dimensionalities-cluster-at-fractions"].evaluate(config)
-    assert result.holds and result.value > 2
-    spread = {0.01: list(np.linspace(0.43, 0.98, 40))}  # evenly spread: near a fraction only by chance
-    write_results(config, "uniform-400-in-30", norms, [1.0] * 40, hidden=10, dimensionality=spread)
-    assert not claims.CLAIMS["dimensionalities-cluster-at-fractions"].evaluate(config).holds
+    # all 40 in range and on a line; chance = union of the windows (0.185: ⅖ and ⅜ overlap by 0.015) / 0.415
+    assert result.holds and result.value == pytest.approx(0.415 / 0.185)
+    assert "1 sparse levels" in result.detail and "40 of 40" in result.detail
+    spread = list(np.linspace(0.36, 0.76, 40))  # evenly spread over the range: near a line only by chance
+    uniform_models(config, spread)
+    result = claims.CLAIMS["dimensionalities-cluster-at-fractions"].evaluate(config)
+    assert not result.holds and result.value == pytest.approx(1.0, abs=0.35)
+
+
+def test_dimensionality_clusters_ignore_the_dense_level_and_the_one_line(config):
+    # at the sparse level every learned feature sits on the 1 line (hand-built): not counted, nothing in range
+    uniform_models(config, [1.0] * 40)
+    result = claims.CLAIMS["dimensionalities-cluster-at-fractions"].evaluate(config)
+    assert math.isnan(result.value) and "no learned feature with D_i in" in result.detail
+    # the same values on the dense level (D* = 1 throughout): no sparse level at all
+    uniform_models(config, [1.0] * 40, hidden=40)
+    assert "no level past the 1-plateau" in claims.CLAIMS["dimensionalities-cluster-at-fractions"].evaluate(config).detail
+
+
+def test_dimensionalities_sum_to_m_when_packed_efficiently(config):
+    # 10 antipodal pairs in m=10 (20 learned features): D* = 1/2, Σ D_i = 20 · 1/2 = 10 = m: packed efficiently
+    uniform_models(config, [0.5] * 20 + [0.0] * 20)
+    result = claims.CLAIMS["feature-dimensionalities-sum-to-m"].evaluate(config)
+    assert result.holds and result.value == pytest.approx(1.0) and "1 efficiently packed" in result.detail
+    # on the levels but summing to 0.8 m (e.g. pairs that do not fill the space): packed, yet Σ D_i ≠ m
+    uniform_models(config, [0.5] * 16 + [0.0] * 24)
+    result = claims.CLAIMS["feature-dimensionalities-sum-to-m"].evaluate(config)
+    assert not result.holds and result.value == pytest.approx(0.8)
+    # off the levels: not packed efficiently, so no model to test
+    uniform_models(config, [0.55] * 20 + [0.0] * 20)
+    assert "insufficient" in claims.CLAIMS["feature-dimensionalities-sum-to-m"].evaluate(config).detail
 
 
 def test_evaluate_claims_covers_every_figure_of_the_profile(config):
@@ -134,10 +183,3 @@ def test_superposition_starts_with_the_less_important_features(config):
                   dimensionality=dims)
     assert not claims.CLAIMS["basic-80-in-20-superposition-starts-with-less-important"].evaluate(config).holds
 
-
-def test_statements_survive_html_escaping():
-    """The report escapes statements; the report test finds them verbatim (only ' is rewritten)."""
-    import html
-
-    for item in claims.CLAIMS.values():
-        assert html.escape(item.statement) == item.statement.replace("'", "&#x27;"), item.id

@@ -56,11 +56,21 @@ def test_orientation_tables_hold_u_and_its_alignment(config, figure, name):
         np.testing.assert_allclose(models["alignment"], np.cos(4 * models["theta"]), atol=1e-9)
     rates = table[table["row"] == "rate"].sort_values("dropout")
     assert rates["dropout"].tolist() == sorted(spec.grid["dropout"])
+    near = orientation.NEAR_DEGREES
+    np.testing.assert_allclose(models["axis_angle"], orientation.axis_angle(u).numpy(), rtol=1e-12, atol=1e-9)
+    baseline = models.loc[models["dropout"] == 0.0, "axis_angle"]
     for row in rates.itertuples():
         sample = models.loc[models["dropout"] == row.dropout, "alignment"]
         assert row.mean == pytest.approx(sample.mean())
         assert row.ci_low <= row.mean <= row.ci_high
         assert row.models == spec.restarts
+        angles = models.loc[models["dropout"] == row.dropout, "axis_angle"]
+        assert row.axis_share == pytest.approx((angles <= near).mean())
+        assert row.axis_vs_baseline == pytest.approx((angles <= near).mean() - (baseline <= near).mean())
+        assert row.axis_vs_baseline_low <= row.axis_vs_baseline <= row.axis_vs_baseline_high
+        expected = (orientation.ALIGNED if row.axis_vs_baseline_low > 0 else orientation.AVOIDS
+                    if row.axis_vs_baseline_high < 0 else orientation.NEUTRAL)
+        assert row.regime in (expected, orientation.TOO_FEW)
     _check_claims(table)
 
 

@@ -30,7 +30,14 @@ def selected_instance(config, name: str) -> int:
 def test_energy_levels_table_holds_trajectories_and_the_detected_jumps(config):
     name = "energy-levels-uniform"
     table = table_of(config, "energy-levels")
-    instance = selected_instance(config, name)
+    instances = pd.read_parquet(experiment_paths(config, name).instances).sort_values("instance")
+    final = stages.load_model(config, name)["W"][torch.as_tensor(instances["instance"].to_numpy())].double()
+    index, clean = learning_dynamics.choose_digon_model(metrics.feature_dimensionality(final).numpy(),
+                                                        metrics.feature_norms(final).numpy(),
+                                                        instances["final_loss"].to_numpy())
+    instance = int(instances["instance"].iloc[index])
+    assert (table["instance"] == instance).all() and bool(table["chosen_ends_in_digons"].iloc[0]) == clean
+    assert table["restarts"].iloc[0] == len(instances)
     steps, snapshots = load_snapshots(config, name)
     dims = metrics.feature_dimensionality(snapshots["W"][:, instance].double()).numpy()
 
@@ -44,6 +51,8 @@ def test_energy_levels_table_holds_trajectories_and_the_detected_jumps(config):
     assert len(jumps) == len(expected)
     for column in ("feature", "from_level", "to_level", "start_step", "step", "end_step"):
         np.testing.assert_array_equal(jumps[column].to_numpy(dtype=float), expected[column].to_numpy(dtype=float))
+    np.testing.assert_array_equal(jumps["between_nonzero"].astype(bool),
+                                  (expected["from_level"] > 0) & (expected["to_level"] > 0))
 
     losses = table[table["quantity"] == "snapshot_loss"]
     assert len(losses) == len(steps) and (losses["value"] > 0).all()
@@ -83,6 +92,9 @@ def test_adversarial_table(config):
     assert (table["attacked_loss"] >= table["clean_loss"]).all()
     assert (table["universal_vulnerability"] <= table["vulnerability"] + 1e-12).all()
     np.testing.assert_allclose(table["vulnerability"], (table["attacked_loss"] - table["clean_loss"]) / table["clean_loss"])
+    densest = table.sort_values("inverse_density").iloc[0]
+    np.testing.assert_allclose(table["universal_rise_over_densest"],
+                               table["universal_vulnerability"] / densest["universal_vulnerability"])
     W = metrics.embedding_of(stages.load_model(config, name)).double()
     d_star = metrics.dimensions_per_feature(W).numpy()[table["instance"].to_numpy()]
     np.testing.assert_allclose(table["d_star"], d_star, rtol=1e-12)

@@ -54,7 +54,7 @@ def test_privileged_relu_hidden_table(config):
 
 def test_linear_vs_relu_hidden_table(config):
     table = rendered(config, "linear-vs-relu-hidden")
-    assert set(table["model"]) == {"linear", "relu_hidden"}
+    assert set(table["model"]) == {"relu_output", "relu_hidden"}  # the paper's linear hidden layer model
     for name in config.figure("linear-vs-relu-hidden").experiments:
         W = load_model(config, name)["W"].double()
         purity = neurons.neuron_purity(W).numpy()

@@ -3,6 +3,7 @@ report renders in a real browser."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -141,7 +142,9 @@ def test_report_lists_every_figure_and_claim(ci_run):
     for figure in config.figures:
         assert f"id='{figure}'" in page
     for statement in claims["statement"]:
-        assert statement.replace("'", "&#x27;") in page
+        assert html.escape(statement) in page
+    for row in claims.itertuples():  # every claim with the sentence it tests and where its threshold comes from
+        assert html.escape(row.quote) in page and html.escape(row.threshold_source) in page, row.claim
     assert "http://" not in page and "https://" not in page  # self-contained: nothing to fetch
 
 

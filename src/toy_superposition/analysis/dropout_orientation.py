@@ -48,14 +48,26 @@ alignment ``ā(r)`` at dropout rate r (``a = cos 4θ`` in 2-D: 0 uniform, > 0 to
 < 0 towards the diagonals), with a percentile-bootstrap interval over the N independently
 trained models of each rate (:mod:`.statistics`):
 
-* a rate *avoids the axes* if its whole interval is below 0, is *axis-aligned* if the whole
-  interval is above 0, and shows *no preference* otherwise; a rate where fewer than
-  ``MIN_MODELS`` models have a defined alignment (e.g. none of their features is represented
-  under 90% dropout) has *too few models*: it is reported, but counts neither for nor against
-  a claim, since a bootstrap interval over a handful of models is no interval;
-* the *transition rate* r* is the onset of alignment: where ``ā`` crosses 0 upwards on the way
-  to its peak, linearly interpolated between the two rates around the crossing; its interval
-  is the bootstrap distribution of r* over resampled models of every rate. "About 50%" holds
+* every rate is judged against the **r = 0 baseline**, not against uniformity: without dropout
+  the orientation is not uniform under AdamW (below), so "avoids the axes" and "aligned" are
+  statements about what dropout changes. A mean alignment cannot tell "avoids the axes" from
+  "towards the diagonals", nor "aligned" from "12° off an axis" (cos 48° = +0.67), so the
+  regime is decided by **shares of models**: the share whose direction ``u`` lies within
+  ``NEAR_DEGREES`` (5°) of a coordinate axis (angle ``arccos max_j |u_j|``) and the share
+  within 5° of a main diagonal (angle ``arccos Σ_j |u_j| / √m``), each with a Wilson
+  interval, and their differences from the r = 0 shares with Newcombe's interval
+  (:func:`.statistics.proportion_difference`). A rate is *axis-aligned* when its axis share is
+  above the baseline's (difference interval above 0), *avoids the axes* when below, *no
+  preference* otherwise; *towards the diagonals* (reported beside) when its diagonal share is
+  above the baseline's. Where only a per-model alignment is given (no direction, e.g. the mean
+  over a model's features) the regime compares its mean with the baseline's (bootstrap
+  interval of the difference). Without a rate 0 the comparison is with 0 (uniform). A rate
+  where fewer than ``MIN_MODELS`` models have a defined alignment (e.g. none of their features
+  is represented under 90% dropout) has *too few models*: it is reported, but counts neither
+  for nor against a claim, since an interval over a handful of models is no interval;
+* the *transition rate* r* is the onset of alignment: where ``ā(r) − ā(0)`` crosses 0 upwards
+  on the way to its peak, linearly interpolated between the two rates around the crossing; its
+  interval is the bootstrap distribution of r* over resampled models of every rate. "About 50%" holds
   when the first axis-aligned rate lies in [0.4, 0.6] *and* the interval of r* overlaps
   [0.4, 0.6] and is at most 0.3 wide; "partly" when only the first holds, "unclear" when only
   the interval overlaps (or is too wide), "no" when neither.
@@ -82,7 +94,18 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from .statistics import LEVEL, RESAMPLES, Interval, TestResult, bootstrap_mean_ci, resample_indices, z_test
+from .statistics import (
+    LEVEL,
+    RESAMPLES,
+    Interval,
+    TestResult,
+    bootstrap_difference_ci,
+    bootstrap_mean_ci,
+    proportion,
+    proportion_difference,
+    resample_indices,
+    z_test,
+)
 
 # --- Axis alignment ----------------------------------------------------------------------------
 
@@ -146,6 +169,24 @@ def angle(u: Tensor) -> Tensor:
     return torch.atan2(u[..., 1], u[..., 0])
 
 
+def axis_angle(u: Tensor) -> Tensor:
+    """Angle (degrees) between each direction (…, m) and its nearest coordinate axis: ``arccos max_j |u_j|``.
+
+    0 on an axis; 45° on a 2-D diagonal, ``arccos(1/√m)`` on a main diagonal in m dimensions.
+    ``u`` is normalised first; NaN rows stay NaN.
+    """
+    unit = u / u.norm(dim=-1, keepdim=True)
+    return torch.rad2deg(torch.arccos(unit.abs().amax(dim=-1).clamp(max=1.0)))
+
+
+def diagonal_angle(u: Tensor) -> Tensor:
+    """Angle (degrees) between each direction (…, m) and its nearest main diagonal ``(±1, …, ±1)/√m``:
+    ``arccos Σ_j |u_j| / √m``. 0 on a diagonal, ``arccos(1/√m)`` on an axis (45° in 2-D)."""
+    m = u.shape[-1]
+    unit = u / u.norm(dim=-1, keepdim=True)
+    return torch.rad2deg(torch.arccos((unit.abs().sum(dim=-1) / math.sqrt(m)).clamp(max=1.0)))
+
+
 def folded_angle(theta: Tensor) -> Tensor:
     """θ folded by the symmetries of the square into [0, π/4]: 0 on an axis, π/4 on a diagonal."""
     quarter = torch.remainder(theta, math.pi / 2)  # [0, π/2)
@@ -174,6 +215,8 @@ TOO_FEW = "too few models"
 
 #: A rate needs this many models with a defined alignment for its interval to decide a regime.
 MIN_MODELS = 10
+#: "Near" an axis or a diagonal: within this angle, degrees (issue 13's number; the post gives none).
+NEAR_DEGREES = 5.0
 
 #: Rates the post calls "low" (strictly between 0 and this) and "high" (above it).
 HALF = 0.5
@@ -186,7 +229,11 @@ ALPHA = 0.05
 
 
 def regime(interval: Interval, models: int) -> str:
-    """avoids axes (interval < 0), axis-aligned (interval > 0), no preference, or too few models."""
+    """avoids axes (interval < 0), axis-aligned (interval > 0), no preference, or too few models.
+
+    ``interval``: the rate's statistic against its reference — the difference of its axis share
+    (or mean alignment) from the r = 0 baseline's, or the mean alignment itself against 0.
+    """
     if models < MIN_MODELS:
         return TOO_FEW
     if interval.high < 0.0:
@@ -196,15 +243,40 @@ def regime(interval: Interval, models: int) -> str:
     return NEUTRAL
 
 
-def alignment_by_rate(rates: np.ndarray, values: np.ndarray, m: int, seed: int = 0) -> pd.DataFrame:
+def _shares(angles: np.ndarray, near: float) -> tuple[int, int]:
+    """(models within ``near`` degrees, models with a defined angle)."""
+    finite = angles[np.isfinite(angles)]
+    return int(np.count_nonzero(finite <= near)), int(finite.size)
+
+
+def alignment_by_rate(rates: np.ndarray, values: np.ndarray, m: int, seed: int = 0,
+                      axis_angles: np.ndarray | None = None, diagonal_angles: np.ndarray | None = None,
+                      near: float = NEAR_DEGREES) -> pd.DataFrame:
     """One row per dropout rate: models, mean alignment with its 95% interval, regime, z-test of 0.
 
     Columns: ``dropout``, ``models``, ``mean``, ``ci_low``, ``ci_high``, ``regime``,
-    ``z``, ``p_uniform`` (two-sided p of mean = 0 under uniform directions).
+    ``z``, ``p_uniform`` (two-sided p of mean = 0 under uniform directions); with a rate 0,
+    ``mean_vs_baseline`` / ``_low`` / ``_high`` (mean minus the r = 0 mean, bootstrap interval).
+    With ``axis_angles`` and ``diagonal_angles`` (degrees, one per model, :func:`axis_angle`,
+    :func:`diagonal_angle`): ``axis_share`` / ``_low`` / ``_high`` (share within ``near``
+    degrees of an axis, Wilson interval), ``diagonal_share`` / …, their differences from the
+    r = 0 shares ``axis_vs_baseline`` / ``_low`` / ``_high`` and ``diagonal_vs_baseline`` / …
+    (Newcombe interval), and ``towards_diagonals``. The regime (module doc) is decided by the
+    axis share against the baseline where angles are given, else by the mean against the
+    baseline's, else (no rate 0) by the mean against 0.
     """
     rates, values = np.asarray(rates, dtype=np.float64), np.asarray(values, dtype=np.float64)
+    levels = np.unique(rates)
+    has_baseline = bool(np.any(levels == 0.0))
+    baseline = values[(rates == 0.0) & np.isfinite(values)]
+    angled = axis_angles is not None and diagonal_angles is not None
+    if angled:
+        axis_angles = np.asarray(axis_angles, dtype=np.float64)
+        diagonal_angles = np.asarray(diagonal_angles, dtype=np.float64)
+        base_axis = _shares(axis_angles[rates == 0.0], near)
+        base_diagonal = _shares(diagonal_angles[rates == 0.0], near)
     rows = []
-    for k, rate in enumerate(np.unique(rates)):
+    for k, rate in enumerate(levels):
         sample = values[(rates == rate) & np.isfinite(values)]
         if sample.size == 0:  # no model has a defined alignment at this rate
             rows.append({"dropout": float(rate), "models": 0, "mean": math.nan, "ci_low": math.nan,
@@ -212,11 +284,30 @@ def alignment_by_rate(rates: np.ndarray, values: np.ndarray, m: int, seed: int =
             continue
         interval = bootstrap_mean_ci(sample, seed=seed + k)
         test = alignment_z_test(sample, m)
-        rows.append({
-            "dropout": float(rate), "models": int(sample.size), "mean": interval.estimate,
-            "ci_low": interval.low, "ci_high": interval.high, "regime": regime(interval, sample.size),
-            "z": test.statistic, "p_uniform": test.p_value,
-        })
+        row = {"dropout": float(rate), "models": int(sample.size), "mean": interval.estimate,
+               "ci_low": interval.low, "ci_high": interval.high, "z": test.statistic, "p_uniform": test.p_value}
+        reference = interval
+        if has_baseline and baseline.size:
+            against = bootstrap_difference_ci(sample, baseline, seed=seed + 100 + k)
+            row |= {"mean_vs_baseline": against.estimate, "mean_vs_baseline_low": against.low,
+                    "mean_vs_baseline_high": against.high}
+            reference = against
+        if angled:
+            in_rate = rates == rate
+            for name, angles, base in (("axis", axis_angles, base_axis), ("diagonal", diagonal_angles, base_diagonal)):
+                hits, total = _shares(angles[in_rate], near)
+                share, low, high = proportion(hits, total)
+                row |= {f"{name}_share": share, f"{name}_share_low": low, f"{name}_share_high": high}
+                if has_baseline:
+                    difference, d_low, d_high = proportion_difference(hits, total, *base)
+                    row |= {f"{name}_vs_baseline": difference, f"{name}_vs_baseline_low": d_low,
+                            f"{name}_vs_baseline_high": d_high}
+            if has_baseline:
+                reference = Interval(row["axis_vs_baseline"], row["axis_vs_baseline_low"], row["axis_vs_baseline_high"],
+                                     LEVEL)
+                row["towards_diagonals"] = bool(row["diagonal_vs_baseline_low"] > 0)
+        row["regime"] = regime(reference, sample.size)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -245,7 +336,8 @@ def transition_rate(rates: np.ndarray, means: np.ndarray) -> float:
 def transition_interval(
     rates: np.ndarray, values: np.ndarray, seed: int = 0, resamples: int = RESAMPLES, level: float = LEVEL
 ) -> tuple[Interval, float]:
-    """Transition rate of the mean-alignment curve and its bootstrap interval.
+    """Transition rate of the mean-alignment curve (relative to the r = 0 mean where there is a
+    rate 0) and its bootstrap interval.
 
     Every rate's models are resampled independently; resamples without a crossing (NaN) are
     left out of the quantiles, and so are rates with fewer than ``MIN_MODELS`` defined models. Returns the interval and the fraction of resamples with a
@@ -259,10 +351,12 @@ def transition_interval(
         return Interval(math.nan, math.nan, math.nan, level), 0.0
     samples = [values[(rates == r) & finite] for r in levels]
     means = np.array([s.mean() for s in samples])
-    estimate = transition_rate(levels, means)
     draws = np.stack([
         s[resample_indices(s.size, resamples, seed + k)].mean(axis=1) for k, s in enumerate(samples)
     ], axis=1)  # (R, K)
+    if levels[0] == 0.0:  # against the r = 0 baseline (resampled with the rest)
+        means, draws = means - means[0], draws - draws[:, :1]
+    estimate = transition_rate(levels, means)
     crossings = np.array([transition_rate(levels, row) for row in draws])
     defined = crossings[np.isfinite(crossings)]
     if defined.size == 0:
@@ -273,12 +367,23 @@ def transition_interval(
 
 
 def rate_list(summary: pd.DataFrame) -> str:
-    """"r=0.3: +0.63 [+0.61, +0.65], ..." for the rows of :func:`alignment_by_rate`'s table."""
-    return ", ".join(
-        f"r={r.dropout:g}: too few models ({r.models})" if r.regime == TOO_FEW
-        else f"r={r.dropout:g}: {r.mean:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}]"
-        for r in summary.itertuples()
-    )
+    """"r=0.3: +0.63 [+0.61, +0.65], ..." for the rows of :func:`alignment_by_rate`'s table, with the
+    shares near an axis and a diagonal against the r = 0 baseline where the table has them."""
+    shares = "axis_share" in summary
+
+    def one(r) -> str:
+        if r.regime == TOO_FEW:
+            return f"r={r.dropout:g}: too few models ({r.models})"
+        text = f"r={r.dropout:g}: {r.mean:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}]"
+        if shares and math.isfinite(r.axis_share):
+            text += f", near an axis {r.axis_share:.0%}, a diagonal {r.diagonal_share:.0%}"
+            if "axis_vs_baseline" in summary and r.dropout > 0:
+                text += (f" (vs r = 0: {r.axis_vs_baseline:+.0%} [{r.axis_vs_baseline_low:+.0%}, "
+                         f"{r.axis_vs_baseline_high:+.0%}], {r.diagonal_vs_baseline:+.0%} "
+                         f"[{r.diagonal_vs_baseline_low:+.0%}, {r.diagonal_vs_baseline_high:+.0%}])")
+        return text
+
+    return ", ".join(one(r) for r in summary.itertuples())
 
 
 def regime_claims(summary: pd.DataFrame, transition: Interval, uniform_p: float) -> pd.DataFrame:
@@ -299,10 +404,13 @@ def regime_claims(summary: pd.DataFrame, transition: Interval, uniform_p: float)
                         f"min p(uniform) = {uniform_p:.3g}",
             "holds": "yes" if uniform_p >= ALPHA else "no",
         })
+    against = (f"share within {NEAR_DEGREES:g}° of an axis against r = 0" if "axis_share" in summary
+               else "mean alignment against r = 0" if "mean_vs_baseline" in summary else "mean alignment against 0")
     for kind, label, part, expected in (
-        ("low", f"low dropout (0 < r < {HALF:g}): avoids the axes",
+        ("low", f"low dropout (0 < r < {HALF:g}): avoids the axes ({against})",
          summary[(summary["dropout"] > 0) & (summary["dropout"] < HALF)], AVOIDS),
-        ("high", f"dropout above {HALF:.0%}: aligned with the axes", summary[summary["dropout"] > HALF], ALIGNED),
+        ("high", f"dropout above {HALF:.0%}: aligned with the axes ({against})", summary[summary["dropout"] > HALF],
+         ALIGNED),
     ):
         decided = part[part["regime"] != TOO_FEW]
         if not len(decided):
@@ -323,7 +431,7 @@ def regime_claims(summary: pd.DataFrame, transition: Interval, uniform_p: float)
         overlaps = transition.high >= low and transition.low <= high
         tight = transition.high - transition.low <= MAX_TRANSITION_WIDTH
         crossing_ok = overlaps and tight
-        measured = (f"{first_text}; zero crossing of the mean r* = {transition.estimate:.3f} "
+        measured = (f"{first_text}; upward crossing of the mean over its r = 0 value r* = {transition.estimate:.3f} "
                     f"[{transition.low:.3f}, {transition.high:.3f}]")
     else:
         overlaps = crossing_ok = False
@@ -344,10 +452,12 @@ def effect_strength(
 ) -> Interval:
     """Size of the orientation effect over the rates r > 0, free of the sample-size bias, with its interval.
 
-    ``E = √max(0, mean_r (ā(r)² − s²(r)/N(r)))``: the root mean square of the per-rate mean
-    alignment, with each squared mean corrected by its sampling variance (``E[ā²] = μ² + σ²/N``),
-    so that experiments with different numbers of models compare fairly (E ≈ 0 for uniform
-    orientations at any N). Every rate's models are resampled independently for the interval.
+    ``E = √max(0, mean_r ((ā(r) − ā(0))² − s²(r)/N(r) − s²(0)/N(0)))``: the root mean square of
+    the per-rate mean alignment's change from the r = 0 baseline (against 0 when there is no
+    rate 0), each squared difference corrected by its sampling variance
+    (``E[(ā_r − ā_0)²] = (μ_r − μ_0)² + σ_r²/N_r + σ_0²/N_0``), so that experiments with
+    different numbers of models compare fairly (E ≈ 0 when dropout changes nothing, at any N).
+    Every rate's models, the baseline's included, are resampled independently for the interval.
     Used to compare dense with sparse features ("the effect weakens with dense features").
     """
     rates, values = np.asarray(rates, dtype=np.float64), np.asarray(values, dtype=np.float64)
@@ -355,16 +465,23 @@ def effect_strength(
     if not levels:
         raise ValueError("effect strength needs at least one dropout rate above 0")
     samples = [values[(rates == r) & np.isfinite(values)] for r in levels]
+    base = values[(rates == 0.0) & np.isfinite(values)]
+    if base.size < 2:  # no baseline: against 0 (uniform orientations)
+        base = np.zeros(2)
 
-    def strength(means: np.ndarray, variances: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-        return np.sqrt(np.maximum(0.0, (means**2 - variances / sizes).mean(axis=-1)))
+    def strength(means, variances, sizes, base_mean, base_variance) -> np.ndarray:
+        # E[(ā_r − ā_0)²] = (μ_r − μ_0)² + σ_r²/N_r + σ_0²/N_0
+        excess = (means - base_mean[..., None]) ** 2 - variances / sizes - (base_variance / base.size)[..., None]
+        return np.sqrt(np.maximum(0.0, excess.mean(axis=-1)))
 
     sizes = np.array([s.size for s in samples], dtype=np.float64)
-    estimate = float(strength(np.array([s.mean() for s in samples]), np.array([s.var(ddof=1) for s in samples]), sizes))
+    estimate = float(strength(np.array([s.mean() for s in samples]), np.array([s.var(ddof=1) for s in samples]), sizes,
+                              np.asarray(base.mean()), np.asarray(base.var(ddof=1))))
     drawn = [s[resample_indices(s.size, resamples, seed + k)] for k, s in enumerate(samples)]  # each (R, N_r)
     means = np.stack([d.mean(axis=1) for d in drawn], axis=1)  # (R, K)
     variances = np.stack([d.var(axis=1, ddof=1) for d in drawn], axis=1)
-    draws = strength(means, variances, sizes)
+    base_drawn = base[resample_indices(base.size, resamples, seed + len(samples))]  # (R, N_0)
+    draws = strength(means, variances, sizes, base_drawn.mean(axis=1), base_drawn.var(axis=1, ddof=1))
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(draws, [tail, 1.0 - tail])
     return Interval(estimate, float(low), float(high), level)
@@ -378,8 +495,8 @@ def weaker_claim(weak: Interval, strong: Interval, label: str) -> dict[str, str]
         holds = "no"
     else:
         holds = "unclear"
-    return {"claim": label, "measured": f"RMS mean alignment over rates > 0 (bias-corrected): {weak} against {strong}",
-            "holds": holds}
+    return {"claim": label, "measured": f"RMS change of the mean alignment from r = 0 over rates > 0 (bias-corrected): "
+            f"{weak} against {strong}", "holds": holds}
 
 
 def threshold_claim(summary: pd.DataFrame, label: str, threshold: float = HALF) -> dict[str, str]:

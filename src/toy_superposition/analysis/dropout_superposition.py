@@ -17,6 +17,13 @@ Effect of dropout rate r at one setting (feature density, importance profile): t
 ``Δ = mean D*(r) − mean D*(0)`` over the restarts of each, with a percentile-bootstrap
 interval (restarts resampled independently, :mod:`.statistics`); *inhibits* superposition if
 the interval is above 0, *promotes* it if below, else *unclear*.
+
+Claims over cells. "Generally inhibits" holds when a **majority** of the (1−S, r > 0) cells
+inhibit (the share is reported with its Wilson interval); "partly" when some but not most
+do. Whether dropout inhibits *superposition* is measured with ``D*_count``: D* also rises
+when dropout merely shrinks the norms. The post's D* statement ("higher dimensions per
+feature ... but this effect is not strict; at low levels of dropout ... can be lower") is one
+claim about D*: most cells higher, and some cell at a low rate (r < ``LOW_DROPOUT``) lower.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import torch
 from torch import Tensor
 
 from .. import metrics
-from .statistics import bootstrap_difference_ci
+from .statistics import bootstrap_difference_ci, proportion
 
 INHIBITS = "inhibits"
 PROMOTES = "promotes"
@@ -37,6 +44,8 @@ UNCLEAR = "unclear"
 LOW_SPARSITY = 0.3
 #: Relative norm above which a feature counts in D*_count.
 RELATIVE_NORM = 0.5
+#: "Low levels of dropout" in the post: rates below this (as its "low" orientation regime, below 50%).
+LOW_DROPOUT = 0.5
 
 
 def count_dimensions_per_feature(W: Tensor, relative: float = RELATIVE_NORM) -> Tensor:
@@ -102,33 +111,67 @@ def dropout_effects(models: pd.DataFrame, measure: str = "d_star", seed: int = 0
     return pd.DataFrame(rows)
 
 
-def inhibition_claim(effects: pd.DataFrame, decay: float, label: str, dense_only: bool | None = None) -> dict:
-    """Row of a claim about the cells of one importance profile.
+def majority_verdict(hits: int, total: int) -> str:
+    """"yes" when ``hits`` are a majority of ``total``, "partly" when some, "no" when none (or no cell)."""
+    if total and 2 * hits > total:
+        return "yes"
+    return "partly" if hits else "no"
 
-    ``dense_only`` True restricts to feature probability ≥ LOW_SPARSITY, False to the sparser
-    cells, None takes every cell. The claim "dropout inhibits superposition" holds ("yes")
-    when every cell inhibits, "partly" when some do, "no" when none does.
-    """
+
+def _share(hits: int, total: int) -> str:
+    value, low, high = proportion(hits, total)
+    return f"{hits} of {total} ({value:.0%} [{low:.0%}, {high:.0%}])"
+
+
+def _cells(effects: pd.DataFrame, decay: float, dense_only: bool | None) -> pd.DataFrame:
     cells = effects[np.isclose(effects["importance_decay"], decay)]
     if dense_only is True:
         cells = cells[cells["feature_probability"] >= LOW_SPARSITY]
     elif dense_only is False:
         cells = cells[cells["feature_probability"] < LOW_SPARSITY]
+    return cells
+
+
+def inhibition_claim(effects: pd.DataFrame, decay: float, label: str, dense_only: bool | None = None) -> dict:
+    """Row of a claim about the cells of one importance profile.
+
+    ``dense_only`` True restricts to feature probability ≥ LOW_SPARSITY, False to the sparser
+    cells, None takes every cell. The claim "dropout (generally) inhibits superposition" holds
+    ("yes") when a majority of the cells inhibit, "partly" when some do, "no" when none does.
+    """
+    cells = _cells(effects, decay, dense_only)
     counts = {v: int((cells["verdict"] == v).sum()) for v in (INHIBITS, PROMOTES, UNCLEAR)}
     total = len(cells)
-    holds = "yes" if total and counts[INHIBITS] == total else ("partly" if counts[INHIBITS] else "no")
-    measured = (f"of {total} (1−S, r) cells: {counts[INHIBITS]} inhibit (Δ CI > 0), {counts[PROMOTES]} promote, "
-                f"{counts[UNCLEAR]} unclear; mean Δ = {cells['delta'].mean():+.3f}" if total else "no cells")
-    return {"claim": label, "measured": measured, "holds": holds}
+    measured = (f"of {total} (1−S, r) cells: {_share(counts[INHIBITS], total)} inhibit (Δ CI > 0), "
+                f"{counts[PROMOTES]} promote, {counts[UNCLEAR]} unclear; mean Δ = {cells['delta'].mean():+.3f}"
+                if total else "no cells")
+    return {"claim": label, "measured": measured, "holds": majority_verdict(counts[INHIBITS], total)}
 
 
 def exception_claim(effects: pd.DataFrame, decay: float, label: str) -> dict:
-    """"Dropout does *not* inhibit superposition with decaying importance at low sparsity"."""
-    cells = effects[np.isclose(effects["importance_decay"], decay) & (effects["feature_probability"] >= LOW_SPARSITY)]
+    """"Dropout does *not* inhibit superposition with decaying importance at low sparsity": a majority
+    of those cells not inhibited."""
+    cells = _cells(effects, decay, dense_only=True)
     not_inhibited = int((cells["verdict"] != INHIBITS).sum())
     total = len(cells)
-    holds = "yes" if total and not_inhibited == total else ("partly" if not_inhibited else "no")
-    measured = (f"{not_inhibited} of {total} cells with 1−S ≥ {LOW_SPARSITY:g} not inhibited; " + ", ".join(
+    measured = (f"{_share(not_inhibited, total)} cells with 1−S ≥ {LOW_SPARSITY:g} not inhibited; " + ", ".join(
         f"1−S={c.feature_probability:.2g}, r={c.dropout:g}: Δ={c.delta:+.2f} [{c.ci_low:+.2f}, {c.ci_high:+.2f}]"
         for c in cells.itertuples())) if total else "no cells"
+    return {"claim": label, "measured": measured, "holds": majority_verdict(not_inhibited, total)}
+
+
+def direction_claim(effects: pd.DataFrame, decay: float, label: str) -> dict:
+    """The post's D* statement as one claim: most cells have a higher D* with dropout (Δ CI > 0),
+    but not strictly: at least one cell at a low rate (r < LOW_DROPOUT) has a lower one (Δ CI < 0).
+    "yes" when both, "partly" when one, "no" when neither."""
+    cells = _cells(effects, decay, dense_only=None)
+    total = len(cells)
+    higher = int((cells["verdict"] == INHIBITS).sum())
+    lower = cells[(cells["verdict"] == PROMOTES) & (cells["dropout"] < LOW_DROPOUT)]
+    mostly, not_strict = total > 0 and 2 * higher > total, len(lower) > 0
+    measured = (f"higher D* in {_share(higher, total)} cells; lower at r < {LOW_DROPOUT:g} in {len(lower)}"
+                + (": " + ", ".join(f"1−S={c.feature_probability:.2g}, r={c.dropout:g}: {c.delta:+.2f} "
+                                    f"[{c.ci_low:+.2f}, {c.ci_high:+.2f}]" for c in lower.itertuples())
+                   if len(lower) else "")) if total else "no cells"
+    holds = "yes" if mostly and not_strict else ("partly" if mostly or not_strict else "no")
     return {"claim": label, "measured": measured, "holds": holds}

@@ -14,8 +14,12 @@ Procedure, for one model with rows ``W_i`` (feature i's embedding, shape (m,)):
    are more than ~14.5° from orthogonal). The connected components of this graph are the
    orthogonal factors of the configuration: features in different components do not
    interfere.
-3. A learned feature alone in its component has a **dedicated** dimension; one in a larger
-   component is in **superposition**.
+3. A learned feature alone in its component has a **dedicated** dimension; one that points
+   the same way as another learned feature (``cos > ANTIPODAL_COS``) is **confused** with it
+   (the "confused feature" solution ``W₁ ≈ W₂`` of the paper's comment section, found by the
+   exact analysis of n = 2, m = 1: both features learned, cos ≈ +1, the model cannot tell
+   them apart); any other feature in a larger component is in **superposition** (sharing its
+   dimension with negative or small interference, e.g. antipodal, cos ≈ −1).
 4. Each component is named by its size k and rank r (the number of singular values of its
    rows above ``RANK_TOLERANCE`` × the largest):
 
@@ -70,6 +74,7 @@ REGULAR_TOLERANCE = 0.2  # radians (~11°)
 NOT_LEARNED = "not learned"
 DEDICATED = "dedicated"
 SUPERPOSITION = "superposition"
+CONFUSED = "confused"
 
 _POLYGONS = {3: "triangle", 4: "square", 5: "pentagon", 6: "hexagon", 7: "heptagon", 8: "octagon"}
 
@@ -92,11 +97,15 @@ class Geometry:
     components: tuple[Component, ...]
     not_learned: tuple[int, ...]
     n_features: int
+    aligned: tuple[tuple[int, int], ...] = ()  # learned pairs (i < j) with cos > ANTIPODAL_COS
 
     def phase_of(self, feature: int) -> str:
-        """not learned, dedicated (alone in its component) or superposition."""
+        """not learned, confused (aligned with another learned feature), dedicated (alone in its
+        component) or superposition."""
         if feature in self.not_learned:
             return NOT_LEARNED
+        if any(feature in pair for pair in self.aligned):
+            return CONFUSED
         for component in self.components:
             if feature in component.features:
                 return DEDICATED if len(component.features) == 1 else SUPERPOSITION
@@ -225,11 +234,14 @@ def classify(W: Tensor | np.ndarray) -> Geometry:
     unit = W / np.maximum(norms, 1e-12)[:, None]
     components = [_name_component(W, unit, members) for members in _components(unit, learned)]
     components.sort(key=lambda c: (-len(c.features), c.features))
+    aligned = tuple((i, j) for k, i in enumerate(learned) for j in learned[k + 1:]
+                    if float(unit[i] @ unit[j]) > ANTIPODAL_COS)
     return Geometry(
         name=configuration_name(components),
         components=tuple(components),
         not_learned=tuple(i for i in range(W.shape[0]) if i not in learned),
         n_features=W.shape[0],
+        aligned=aligned,
     )
 
 

@@ -193,6 +193,43 @@ def detect_jumps(
     return table.sort_values(["step", "feature"], kind="stable", ignore_index=True)
 
 
+def between_nonzero_levels(jumps: pd.DataFrame) -> pd.Series:
+    """Which jumps go from one non-zero level to another (bool per row of :func:`detect_jumps`).
+
+    A feature leaving 0 is being learned and one landing on 0 is dropped; the paper's "energy
+    level" jumps are between the fractional levels of features already represented.
+    """
+    return (jumps["from_level"] > 0) & (jumps["to_level"] > 0)
+
+
+#: The level of a feature in an antipodal pair (a digon).
+DIGON = 1 / 2
+
+
+def digon_count(dimensionality: np.ndarray, norms: np.ndarray, tolerance: float = LEVEL_TOLERANCE) -> tuple[int, int]:
+    """(learned features, of them in digons) of one model: ‖W_i‖ > REPRESENTED_NORM, and |D_i − 1/2| ≤ tolerance.
+
+    ``dimensionality`` and ``norms`` (n,). The paper's energy-level model is "one model where
+    all the features converge into digons": every learned feature in a digon at the end.
+    """
+    learned = np.asarray(norms) > REPRESENTED_NORM
+    in_digons = learned & (np.abs(np.asarray(dimensionality) - DIGON) <= tolerance)
+    return int(learned.sum()), int(in_digons.sum())
+
+
+def choose_digon_model(final_dimensionality: np.ndarray, final_norms: np.ndarray, losses: np.ndarray) -> tuple[int, bool]:
+    """The model to follow, as the paper chose it: the lowest-loss one whose learned features all
+    end in digons; the lowest-loss one if none does. Arrays (I, n), (I, n), (I,); returns
+    (index into them, whether it ends in digons)."""
+    counts = [digon_count(d, w) for d, w in zip(final_dimensionality, final_norms)]
+    clean = [k for k, (learned, digons) in enumerate(counts) if learned > 0 and digons == learned]
+    order = np.argsort(np.asarray(losses, dtype=np.float64), kind="stable")
+    for k in order:
+        if int(k) in clean:
+            return int(k), True
+    return int(order[0]), False
+
+
 def level_name(value: float) -> str:
     """``0.5`` → ``"1/2"`` for the known levels, else the number."""
     names = {0.0: "0", 2 / 5: "2/5", 1 / 2: "1/2", 2 / 3: "2/3", 3 / 4: "3/4", 1.0: "1"}

@@ -54,13 +54,19 @@ and average over the results, discarding the model with the highest loss"):
 
 1. the ``discard_worst`` highest-loss restarts of the setting are dropped;
 2. each kept model is classified with :func:`geometry.classify`: the extra feature's phase
-   (not learned / superposition / dedicated, thresholds in :mod:`geometry`) and the candidate
-   configuration of :mod:`phase_theory` it matches, if any (``other`` otherwise);
-3. the point's empirical phase is the majority phase of the kept models (a tie goes to the
-   phase of the lowest-loss model among the tied phases); the fractions are kept too;
+   (not learned / superposition / dedicated, or *confused* — learned on top of another
+   feature, ``W_extra ≈ W_j``, cos ≈ +1, the comment section's "confused feature" solution,
+   which is no candidate of the theory and is not antipodal superposition; thresholds in
+   :mod:`geometry`) and the candidate configuration it matches, if any (``other`` otherwise);
+3. per point, the fraction of kept models in each phase (``fraction_<phase>``) and the
+   fraction in a phase the theory allows there (``agree_fraction``, the per-model comparison
+   the claims use: the paper averages the kept models of a point); the point's empirical
+   phase is the majority phase of the kept models (a tie goes to the phase of the lowest-loss
+   model among the tied phases), drawn in the figure;
 4. the theoretical phase is that of the lowest-expected-loss candidate at the point's
-   probabilities and importances (``phase_theory.theoretical_phase``); they *agree* when the
-   empirical phase is the phase of a candidate within the tie tolerance of the minimum.
+   probabilities and importances (``theoretical_phase``); a phase *agrees* when it is the
+   phase of a candidate within the tie tolerance of the minimum (``agree``: the majority
+   phase does; ``theory_allows_superposition``: superposition is among the tied optima).
 
 The phase of the setting's lowest-loss model (``selected_phase``, ``agree_selected``) is
 recorded too: restarts stuck in a local minimum move the majority but not the best model.
@@ -81,15 +87,12 @@ from torch import Tensor
 
 from ..distributions import FeatureDistribution
 from ..models import forward
-from .geometry import Geometry, classify
+from .geometry import CONFUSED, DEDICATED, NOT_LEARNED, SUPERPOSITION, Geometry, classify
 
 # --- The theory --------------------------------------------------------------------------------
 
-#: The extra feature's three possible fates (the phase of a point of the diagram).
-NOT_LEARNED = "not learned"
-SUPERPOSITION = "superposition"
-DEDICATED = "dedicated"
-PHASES = (NOT_LEARNED, SUPERPOSITION, DEDICATED)
+#: The extra feature's possible fates: the theory's three, and the confused solution (no candidate).
+PHASES = (NOT_LEARNED, SUPERPOSITION, DEDICATED, CONFUSED)
 
 #: Candidate losses within this relative distance of the minimum count as tied.
 TIE_TOLERANCE = 1e-9
@@ -372,16 +375,19 @@ def phase_table(
         }
         for name in PHASES:
             row[f"fraction_{name.replace(' ', '_')}"] = float((kept["extra_phase"] == name).mean())
+        allowed = {c.phase_of(extra_index) for c in tied}
         row |= {
+            "agree_fraction": float(kept["extra_phase"].isin(allowed).mean()),
+            "theory_allows_superposition": SUPERPOSITION in allowed,
             "empirical_phase": phase,
             "empirical_candidate": candidate,
             "theory_phase": best.phase_of(extra_index),
             "theory_candidate": best.name,
             "theory_tie": len(tied) > 1,
-            "agree": phase in {c.phase_of(extra_index) for c in tied},
+            "agree": phase in allowed,
             "agree_candidate": candidate in {c.name for c in tied},
             "selected_phase": best_model["extra_phase"],
-            "agree_selected": best_model["extra_phase"] in {c.phase_of(extra_index) for c in tied},
+            "agree_selected": best_model["extra_phase"] in allowed,
             "mean_final_loss": float(kept["final_loss"].mean()),
             "theory_optimal_loss": float(theory.optimal_loss[k]),
         }

@@ -198,6 +198,23 @@ def proportion(hits: int, total: int) -> tuple[float, float, float]:
     return (hits / total if total else math.nan), low, high
 
 
+def proportion_difference(hits: int, total: int, base_hits: int, base_total: int) -> tuple[float, float, float]:
+    """``p − p₀`` of two independent proportions with Newcombe's hybrid score interval (his method 10).
+
+    With Wilson intervals ``[l, u]`` of ``p = hits/total`` and ``[l₀, u₀]`` of ``p₀``:
+    ``low = (p − p₀) − √((p − l)² + (u₀ − p₀)²)``, ``high = (p − p₀) + √((u − p)² + (p₀ − l₀)²)``
+    (Newcombe 1998, Statistics in Medicine 17: 873). Well behaved at 0 and 1, unlike the Wald
+    interval; NaNs when either proportion has nothing to count.
+    """
+    p, low, high = proportion(hits, total)
+    p0, low0, high0 = proportion(base_hits, base_total)
+    if not (total and base_total):
+        return math.nan, math.nan, math.nan
+    difference = p - p0
+    return (difference, difference - math.sqrt((p - low) ** 2 + (high0 - p0) ** 2),
+            difference + math.sqrt((high - p) ** 2 + (p0 - low0) ** 2))
+
+
 def pearson_with_interval(x: np.ndarray, y: np.ndarray, z: float = Z95) -> tuple[float, float, float]:
     """Pearson r with its 95% Fisher-z interval (needs ≥ 4 points for the interval, 3 for r)."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)

@@ -11,7 +11,7 @@ Every figure in ``config/config.yaml`` has at least one claim (a test checks it)
 from __future__ import annotations
 
 from ..analysis.statistics import longest_run, pearson_with_interval, proportion, wilson_interval
-from .registry import CLAIMS, Claim, ClaimResult, claim, evaluate_claims, insufficient
+from .registry import CLAIMS, REPLACED, Claim, ClaimResult, claim, evaluate_claims, insufficient
 from .tables import figure_table, selected_features
 
 # Importing a section's module registers its claims (paper order, the dropout study last).
@@ -27,7 +27,7 @@ from . import removing_superposition  # noqa: E402,F401  isort: skip
 from . import dropout  # noqa: E402,F401  isort: skip
 
 __all__ = [
-    "CLAIMS", "Claim", "ClaimResult", "claim", "evaluate_claims", "insufficient",
+    "CLAIMS", "REPLACED", "Claim", "ClaimResult", "claim", "evaluate_claims", "insufficient",
     "longest_run", "pearson_with_interval", "proportion", "wilson_interval",
     "figure_table", "selected_features",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from ..analysis.geometry import LEARNED_NORM
@@ -19,12 +20,23 @@ from ..analysis.nonuniform_geometry import COLLAPSED, NOT_LEARNED, SIDE_BY_SIDE
 from ..analysis.statistics import proportion
 from ..config import PipelineConfig
 from .registry import ClaimResult, claim, insufficient
+from .sources import paper
 from .tables import figure_table
 
-SOURCE = "Geometry: Non-Uniform Superposition"
+NON_UNIFORM = ("The Geometry of Superposition", "Non-Uniform Superposition")
+PERTURBING = paper(*NON_UNIFORM, "Perturbing a Single Feature")
+CORRELATED = paper(*NON_UNIFORM, "Correlated and Anticorrelated Features")
+LOCAL = paper(*NON_UNIFORM, "Correlated and Anticorrelated Features", "Local Almost-Orthogonal Bases")
+COLLAPSING = paper(*NON_UNIFORM, "Correlated and Anticorrelated Features", "Collapsing of Correlated Features")
 PENTAGON, DIGON_PAIR = "pentagon", "digon pair"  # geometry names of ..geometry.classify
-#: "Most sets" arranged as the paper predicts; fixed before any result.
+#: "Most sets" arranged as the paper predicts: the project's number, set when the claims were written.
 MOST = 0.75
+MOST_REASON = "'prefers' has no number: three quarters of the sets (set when the claim was written)"
+#: ‖W_i‖ "=" 1/(1 − |b_i|) within this relative tolerance.
+COMPENSATION_TOLERANCE = 0.05
+BIAS_QUOTE = ("The reason pentagonal solutions are not on the unit circle is because models reduce the effect of "
+              "positive interference, setting a slight negative bias to cut off noise and setting their weights to "
+              "||W_i|| = 1 / (1-b_i) to compensate.")
 
 
 # --- perturbing one feature of the pentagon ---------------------------------------------------
@@ -39,12 +51,16 @@ def _selected_restarts(table: pd.DataFrame) -> pd.DataFrame:
 @claim(
     id="pentagon-collapses-to-digon-pair",
     figure="pentagon-perturbation",
-    source=SOURCE,
+    source=PERTURBING,
     statement="Made sufficiently sparse, one feature of the pentagon (n=5, m=2) makes it collapse to a pair of "
     "digons with the sparser feature at zero; made denser, the solution stays a pentagon.",
     quantity="densest 1−S₅ whose selected (lowest-loss) solution is a digon pair",
     threshold=f"selected solution a digon pair with ‖W₅‖ ≤ {LEARNED_NORM:g} at the sparsest 1−S₅ and a pentagon "
     "at the densest",
+    quote="If we make it sufficiently sparse, there's a phase change, and it collapses from a pentagon to a pair of "
+    "digons with the sparser point at zero.",
+    threshold_source="text",
+    threshold_reason="'a pair of digons with the sparser point at zero'; ‖W₅‖ ≤ 0.5 is the project's 'not learned'",
 )
 def _pentagon_collapse(config: PipelineConfig) -> ClaimResult:
     selected = _selected_restarts(figure_table(config, "pentagon-perturbation"))
@@ -62,10 +78,12 @@ def _pentagon_collapse(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="pentagon-digon-loss-curves-cross",
     figure="pentagon-perturbation",
-    source=SOURCE,
+    source=PERTURBING,
     statement="The pentagon → digon-pair change is first order: the loss curves of the two geometries cross.",
     quantity="1−S₅ where the lowest-loss pentagon and digon-pair restarts' loss curves cross (densest crossing)",
     threshold="at least one crossing",
+    quote="The phase change corresponds to loss curves corresponding to the two different geometries crossing over.",
+    threshold_source="text",
 )
 def _pentagon_crossing(config: PipelineConfig) -> ClaimResult:
     table = figure_table(config, "pentagon-perturbation")
@@ -82,11 +100,15 @@ def _pentagon_crossing(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="pentagon-denser-feature-gets-more-room",
     figure="pentagon-perturbation",
-    source=SOURCE,
+    source=PERTURBING,
     statement="Made denser, the fifth feature gets more room: the other features of the pentagon repel from it.",
     quantity="angle between the fifth feature's two neighbours in the densest selected pentagon minus that in "
     "the sparsest selected pentagon (degrees)",
     threshold="> 0",
+    quote="If we make it denser, activating more frequently (yellow) the other features repel from it, giving it "
+    "more space.",
+    threshold_source="text",
+    threshold_reason="'more space': a wider gap",
 )
 def _pentagon_room(config: PipelineConfig) -> ClaimResult:
     selected = _selected_restarts(figure_table(config, "pentagon-perturbation"))
@@ -99,6 +121,62 @@ def _pentagon_room(config: PipelineConfig) -> ClaimResult:
                        detail=f"{sparsest['extra_neighbour_gap_deg']:.0f}° at 1−S₅={sparsest['extra_probability']:.3g} → "
                        f"{densest['extra_neighbour_gap_deg']:.0f}° at 1−S₅={densest['extra_probability']:.3g} "
                        "(regular pentagon: 144°)")
+
+
+def _pentagon_features(config: PipelineConfig) -> pd.DataFrame:
+    """The learned features (‖W_i‖ > 0.5) of the selected pentagon solutions, with their norm and bias."""
+    table = figure_table(config, "pentagon-perturbation")
+    if "bias" not in table:
+        return table.iloc[0:0]
+    chosen = table[table["selected"].astype(bool) & (table["geometry"] == PENTAGON)]
+    return chosen[chosen["norm"] > LEARNED_NORM]
+
+
+@claim(
+    id="pentagon-negative-bias",
+    figure="pentagon-perturbation",
+    source=PERTURBING,
+    statement="The pentagon solutions set a slight negative bias b_i to cut off the noise of positive interference.",
+    quantity="median bias b_i (x' = ReLU(WᵀWx + b)) over the learned features of the selected pentagon solutions",
+    threshold="< 0",
+    quote=BIAS_QUOTE,
+    threshold_source="text",
+    threshold_reason="'a slight negative bias'",
+)
+def _pentagon_bias(config: PipelineConfig) -> ClaimResult:
+    features = _pentagon_features(config)
+    if features.empty:
+        return insufficient("no selected pentagon solution")
+    value = float(features["bias"].median())
+    negative = int((features["bias"] < 0).sum())
+    return ClaimResult(value, holds=value < 0,
+                       detail=f"{negative} of {len(features)} features of {features['instance'].nunique()} selected "
+                       f"pentagons with b_i < 0; b_i from {features['bias'].min():+.3f} to {features['bias'].max():+.3f}")
+
+
+@claim(
+    id="pentagon-norm-compensates-bias",
+    figure="pentagon-perturbation",
+    source=PERTURBING,
+    statement="The pentagon solutions compensate the negative bias with their norm: ‖W_i‖ = 1/(1 − |b_i|), off the "
+    "unit circle (b_i read as the size of the negative bias, which the norm must make up for; the literal "
+    "1/(1 − b_i) with a negative b_i would put W_i inside the circle and is given in the detail).",
+    quantity="median over the learned features of the selected pentagon solutions of ‖W_i‖ · (1 − |b_i|)",
+    threshold=f"within {COMPENSATION_TOLERANCE:g} of 1",
+    quote=BIAS_QUOTE,
+    threshold_source="choice",
+    threshold_reason=f"'=' with no stated error: a {COMPENSATION_TOLERANCE:.0%} tolerance, as for the sticky D* values",
+)
+def _pentagon_norm(config: PipelineConfig) -> ClaimResult:
+    features = _pentagon_features(config)
+    if features.empty:
+        return insufficient("no selected pentagon solution")
+    bias, norm = features["bias"].to_numpy(), features["norm"].to_numpy()
+    value = float(np.median(norm * (1 - np.abs(bias))))
+    literal = float(np.median(norm * (1 - bias)))
+    return ClaimResult(value, holds=abs(value - 1) <= COMPENSATION_TOLERANCE,
+                       detail=f"{len(features)} features: median ‖W_i‖ = {np.median(norm):.3f}, median b_i = "
+                       f"{np.median(bias):+.3f}; literal reading median ‖W_i‖ · (1 − b_i) = {literal:.3f}")
 
 
 # --- correlated and anticorrelated sets in two dimensions --------------------------------------
@@ -122,21 +200,30 @@ def sets_as_predicted(config: PipelineConfig, figure: str) -> ClaimResult:
 claim(
     id="correlated-sets-orthogonal-or-side-by-side",
     figure="correlated-m2",
-    source=SOURCE,
+    source=CORRELATED,
     statement="Correlated features are represented orthogonally when they fit (pairs in m=2); when they do not "
     "(triples in m=2), side by side, with positive interference.",
     quantity="fraction of feature sets of the selected models arranged as predicted (95% Wilson interval over sets)",
     threshold=f"≥ {MOST:g} (most sets)",
+    quote="The model ideally represents correlated features orthogonally, in separate tegum factors with no "
+    "interactions between them. When that fails, it prefers to arrange them so that they're as close together as "
+    "possible – it prefers positive interference between correlated features over negative interference.",
+    threshold_source="choice",
+    threshold_reason=MOST_REASON,
 )(lambda config: sets_as_predicted(config, "correlated-m2"))
 
 claim(
     id="anticorrelated-pairs-antipodal",
     figure="anticorrelated-m2",
-    source=SOURCE,
+    source=CORRELATED,
     statement="Anticorrelated features prefer negative interference: anticorrelated pairs are placed antipodally.",
     quantity="fraction of anticorrelated pairs of the selected models that are antipodal "
     "(95% Wilson interval over pairs)",
     threshold=f"≥ {MOST:g} (most pairs)",
+    quote="Conversely, when features are anti-correlated, models prefer to have them interfere, especially with "
+    "negative interference.",
+    threshold_source="choice",
+    threshold_reason=MOST_REASON,
 )(lambda config: sets_as_predicted(config, "anticorrelated-m2"))
 
 
@@ -169,7 +256,10 @@ def _label_share(config: PipelineConfig, densest: bool, label: str) -> ClaimResu
 @claim(
     id="correlated-pairs-collapse-when-dense",
     figure="correlated-collapse",
-    source=SOURCE,
+    source=COLLAPSING,
+    quote="In very dense regimes, the solution becomes equivalent to PCA.",
+    threshold_source="text",
+    threshold_reason="'equivalent to PCA': every learned pair collapsed",
     statement="With dense features, correlated pairs collapse onto their principal component (a+b)/√2: the "
     "solution becomes PCA.",
     quantity="fraction of learned pairs collapsed (within-pair cos above the antipodal threshold) at the densest "
@@ -183,7 +273,11 @@ def _collapse_dense(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="correlated-pairs-side-by-side-when-sparse",
     figure="correlated-collapse",
-    source=SOURCE,
+    source=COLLAPSING,
+    quote="As we vary the sparsity of the features, we find that in the very sparse regime, we observe superposition "
+    "as expected, with features arranged in a hexagon and correlated features side-by-side.",
+    threshold_source="text",
+    threshold_reason="stated without exception: every learned pair",
     statement="In the very sparse regime correlated pairs are in superposition side by side (a hexagon).",
     quantity="fraction of learned pairs side by side at the sparsest 1−S (95% Wilson interval)",
     threshold="= 1 (every learned pair)",
@@ -195,7 +289,10 @@ def _side_by_side_sparse(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="correlated-pairs-progressively-collapse",
     figure="correlated-collapse",
-    source=SOURCE,
+    source=COLLAPSING,
+    quote='As we decrease sparsity, the features progressively "collapse" into their principal components.',
+    threshold_source="text",
+    threshold_reason="'progressively collapse': the principal-component share grows",
     statement="As sparsity decreases the correlated pairs progressively collapse into their principal components.",
     quantity="mean principal-component share of the pairs at the densest 1−S minus at the sparsest "
     "(1 = collapsed, 3/4 = 60° apart, 1/2 = orthogonal)",
@@ -223,7 +320,12 @@ def _models(config: PipelineConfig) -> pd.DataFrame:
 @claim(
     id="local-bases-within-set-nearly-orthogonal",
     figure="local-orthogonal-bases",
-    source=SOURCE,
+    source=LOCAL,
+    quote='In particular, for larger models, it seems to generate a kind of "local almost-orthogonal basis" where, '
+    'even though the model as a whole is in superposition, the correlated feature sets considered in isolation are '
+    '(nearly) orthogonal and can be understood as having very little superposition.',
+    threshold_source="choice",
+    threshold_reason="'(nearly) orthogonal' has no number: within-set overlap below the between-set overlap",
     statement="Correlated feature sets form a local almost-orthogonal basis: features of one set overlap less "
     "than features of different sets.",
     quantity="largest (over densities) ratio of the mean within-set |cos| to the mean between-set |cos| of the "
@@ -244,7 +346,12 @@ def _local_orthogonal(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="local-bases-model-in-superposition",
     figure="local-orthogonal-bases",
-    source=SOURCE,
+    source=LOCAL,
+    quote='In particular, for larger models, it seems to generate a kind of "local almost-orthogonal basis" where, '
+    'even though the model as a whole is in superposition, the correlated feature sets considered in isolation are '
+    '(nearly) orthogonal and can be understood as having very little superposition.',
+    threshold_source="text",
+    threshold_reason="'in superposition': more features than dimensions",
     statement="The model as a whole is in superposition even though each correlated set on its own nearly is not.",
     quantity="smallest (over densities) number of learned features (‖W_i‖ > 0.5) per hidden dimension",
     threshold="> 1 (at every density)",

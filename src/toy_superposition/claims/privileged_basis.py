@@ -1,11 +1,12 @@
 """Claims of "Superposition in a Privileged Basis": the ReLU hidden layer model's neurons go from
 monosemantic to polysemantic as features get sparser, and its features align with neurons
-where the linear model's do not.
+where those of the paper's "linear hidden layer model" do not. That model is the earlier ReLU
+output model, h = Wx, x' = ReLU(WᵀWx + b): linear in its hidden layer, no privileged basis.
 
 Evidence: the ``privileged-relu-hidden`` figure table (one row per density × neuron × feature of
 the selected models, with per-density counts of monosemantic and polysemantic neurons;
 definitions in :mod:`toy_superposition.analysis.neurons`) and the ``linear-vs-relu-hidden`` table (per model and
-density, the mean neuron purity ``max_i W_ik² / Σ_i W_ik²``).
+density, the mean neuron purity ``max_i W_ik² / Σ_i W_ik²``; ``model`` relu_output or relu_hidden).
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ import pandas as pd
 from ..analysis.statistics import proportion
 from ..config import PipelineConfig
 from .registry import ClaimResult, claim, insufficient
+from .sources import paper
 from .tables import figure_table
 
-SOURCE = "Superposition in a Privileged Basis"
+SOURCE = paper("Superposition in a Privileged Basis")
+VISUALIZING = paper("Superposition in a Privileged Basis", "Visualizing Superposition in Terms of Neurons")
+#: The paper's "linear hidden layer model": the ReLU output model (its hidden layer h = Wx is linear).
+LINEAR_HIDDEN = "relu_output"
 
 
 def _neuron_counts(config: PipelineConfig) -> pd.DataFrame:
@@ -35,10 +40,14 @@ def _counts_text(counts: pd.DataFrame) -> str:
 @claim(
     id="relu-hidden-neurons-become-polysemantic",
     figure="privileged-relu-hidden",
-    source=SOURCE,
+    source=VISUALIZING,
     statement="As sparsity increases, the ReLU hidden layer model shifts from monosemantic to polysemantic neurons.",
     quantity="polysemantic neurons of the selected model at the sparsest density minus at the densest",
     threshold="> 0",
+    quote="The most important thing to pay attention to is how there's a shift from monosemantic to polysemantic "
+    "neurons as sparsity increases.",
+    threshold_source="text",
+    threshold_reason="'a shift ... to polysemantic': more polysemantic neurons when sparse",
 )
 def _shift(config: PipelineConfig) -> ClaimResult:
     counts = _neuron_counts(config)
@@ -51,10 +60,13 @@ def _shift(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="relu-hidden-mono-and-poly-coexist",
     figure="privileged-relu-hidden",
-    source=SOURCE,
+    source=VISUALIZING,
     statement="Monosemantic and polysemantic neurons can both exist in the same model.",
     quantity="number of densities whose selected model has at least one monosemantic and one polysemantic neuron",
     threshold="≥ 1",
+    quote="And they can both exist in the same model!",
+    threshold_source="text",
+    threshold_reason="'can both exist': in at least one model",
 )
 def _coexist(config: PipelineConfig) -> ClaimResult:
     counts = _neuron_counts(config)
@@ -63,26 +75,31 @@ def _coexist(config: PipelineConfig) -> ClaimResult:
 
 
 @claim(
-    id="relu-hidden-features-align-with-neurons",
+    id="relu-hidden-aligns-with-neurons-vs-linear-hidden-layer",
     figure="linear-vs-relu-hidden",
     source=SOURCE,
     statement="A privileged basis makes W directly interpretable: with a ReLU on the hidden layer features align "
-    "with neurons, while the linear model (no privileged basis) spreads them over neurons.",
+    "with neurons, while the paper's linear hidden layer model (the ReLU output model h = Wx, "
+    "x' = ReLU(WᵀWx + b), no privileged basis) spreads them over neurons.",
     quantity="fraction of densities at which the ReLU hidden model's mean neuron purity (max_i W_ik² / Σ_i W_ik²) "
-    "exceeds the linear model's (95% Wilson interval over densities)",
+    "exceeds the ReLU output model's (95% Wilson interval over densities)",
     threshold="= 1 (every density)",
+    quote="What we see in the above plot is that the features are aligning with neurons in a structured way!",
+    threshold_source="choice",
+    threshold_reason="the text compares the two models without exception and gives no size: purer at every "
+    "density",
 )
 def _aligned(config: PipelineConfig) -> ClaimResult:
     table = figure_table(config, "linear-vs-relu-hidden")
     purity = table.drop_duplicates(["model", "feature_probability"]).pivot(
         index="feature_probability", columns="model", values="mean_purity")
-    if not {"linear", "relu_hidden"} <= set(purity.columns):
-        return insufficient("needs a linear and a ReLU hidden model")
-    purity = purity.dropna()
+    if not {LINEAR_HIDDEN, "relu_hidden"} <= set(purity.columns):
+        return insufficient("needs a ReLU output (linear hidden layer) and a ReLU hidden layer model")
+    purity = purity[[LINEAR_HIDDEN, "relu_hidden"]].dropna()
     if purity.empty:
         return insufficient("no density with both models")
-    higher = purity["relu_hidden"] > purity["linear"]
+    higher = purity["relu_hidden"] > purity[LINEAR_HIDDEN]
     value, low, high = proportion(int(higher.sum()), len(purity))
-    detail = "; ".join(f"1−S={p:g}: ReLU {r.relu_hidden:.2f} vs linear {r.linear:.2f}"
+    detail = "; ".join(f"1−S={p:g}: ReLU hidden {r.relu_hidden:.2f} vs linear hidden {r[LINEAR_HIDDEN]:.2f}"
                        for p, r in purity.sort_index(ascending=False).iterrows())
     return ClaimResult(value, low, high, holds=bool(higher.all()), detail=detail)

@@ -50,12 +50,30 @@ class Claim:
 
 CLAIMS: dict[str, Claim] = {}
 
+#: Ids retired because the claim's meaning changed → the id that replaces them
+#: (docs/claims-changelog.md says why); comparisons of claims tables pair them.
+REPLACED: dict[str, str] = {
+    "relu-hidden-features-align-with-neurons": "relu-hidden-aligns-with-neurons-vs-linear-hidden-layer",
+    "dropout-raises-d-star": "dropout-d-star-higher-not-strict",
+    "dropout-d-star-effect-not-strict": "dropout-d-star-higher-not-strict",
+}
+
 
 def claim(id: str, figure: str, source: str, statement: str, quantity: str, threshold: str,
           quote: str = "", threshold_source: str = "", threshold_reason: str = ""):
-    """Register the decorated function as the evaluation of a claim."""
-    if threshold_source and threshold_source not in THRESHOLD_SOURCES:
+    """Register the decorated function as the evaluation of a claim.
+
+    ``quote`` must be the sentence the claim tests, verbatim from a source text, and
+    ``source`` the document and section it comes from; ``threshold_source`` says where the
+    threshold comes from, with ``threshold_reason`` required for a ``choice``
+    (``tests/claims/test_quotes.py`` checks every quote against the source texts).
+    """
+    if threshold_source not in THRESHOLD_SOURCES:
         raise ValueError(f"claim {id!r}: threshold_source {threshold_source!r} is not one of {THRESHOLD_SOURCES}")
+    if not quote.strip():
+        raise ValueError(f"claim {id!r}: no quote of the sentence it tests")
+    if threshold_source == "choice" and not threshold_reason.strip():
+        raise ValueError(f"claim {id!r}: a threshold that is the project's choice needs a threshold_reason")
 
     def register(evaluate: Callable[[PipelineConfig], ClaimResult]) -> Callable[[PipelineConfig], ClaimResult]:
         if id in CLAIMS:
@@ -93,6 +111,9 @@ def evaluate_claims(config: PipelineConfig) -> pd.DataFrame:
                 "threshold": item.threshold,
                 "holds": bool(result.holds),
                 "detail": result.detail,
+                "quote": item.quote,
+                "threshold_source": item.threshold_source,
+                "threshold_reason": item.threshold_reason,
             }
         )
     return pd.DataFrame(rows)

@@ -29,7 +29,9 @@ Table columns (every row: ``row``, ``experiment``; null where a kind has no such
   control), ``excess_mean`` / ``excess_ci_*`` (paired model − control), ``privileged``
   (excess interval above 0);
 * ``claim`` — ``claim`` ("<measure> kurtosis higher with more dropout (r=… vs r=…)",
-  "<measure> kurtosis above the rotated control (privileged basis)"), ``measured``, ``holds``.
+  "<measure> kurtosis above the rotated control (privileged basis) at every rate r > 0": at r = 0
+  the post expects no privileged basis, so that rate is reported but not counted), ``measured``,
+  ``holds``.
 """
 
 from __future__ import annotations
@@ -75,9 +77,14 @@ def claims_for(models: pd.DataFrame, rates: pd.DataFrame, measure: str) -> list[
     low, high = levels[0], levels[-1]
     rise = bootstrap_difference_ci(models.loc[models["dropout"] == high, measure].to_numpy(),
                                    models.loc[models["dropout"] == low, measure].to_numpy(), seed=7)
-    part = rates[rates["measure"] == measure]
+    # At r = 0 the post expects no privileged basis: the claim is about the rates with dropout.
+    part = rates[(rates["measure"] == measure) & (rates["dropout"] > 0)]
     privileged = part[part["privileged"]]["dropout"].tolist()
     below = part[part["excess_ci_high"] < 0]["dropout"].tolist()
+    at_zero = rates[(rates["measure"] == measure) & (rates["dropout"] == 0)]
+    zero_text = (f"; at r = 0 (not counted): excess {at_zero['excess_mean'].iloc[0]:+.3f} "
+                 f"[{at_zero['excess_ci_low'].iloc[0]:+.3f}, {at_zero['excess_ci_high'].iloc[0]:+.3f}]"
+                 if len(at_zero) else "")
     rotated_rise = bootstrap_difference_ci(models.loc[models["dropout"] == high, f"{measure}_rotated"].to_numpy(),
                                            models.loc[models["dropout"] == low, f"{measure}_rotated"].to_numpy(), seed=8)
     registered = measure == "vector"  # the comment's measure; the per-coordinate one is shown beside it
@@ -87,10 +94,12 @@ def claims_for(models: pd.DataFrame, rates: pd.DataFrame, measure: str) -> list[
          "measured": f"difference {rise}; rotated control difference {rotated_rise}",
          "holds": "yes" if rise.low > 0 else ("no" if rise.high < 0 else "unclear")},
         {"claim_id": "dropout-kurtosis-above-rotated-control" if registered else "",
-         "claim": f"{measure} kurtosis above the rotated control (privileged basis)",
-         "measured": f"above at {len(privileged)} of {len(part)} rates: " + (", ".join(f"{r:g}" for r in privileged) or "none")
-         + "; below (kurtosis lower than the control) at: " + (", ".join(f"{r:g}" for r in below) or "none"),
-         "holds": "yes" if len(privileged) == len(part) else ("partly" if privileged else "no")},
+         "claim": f"{measure} kurtosis above the rotated control (privileged basis) at every rate r > 0",
+         "measured": f"above at {len(privileged)} of {len(part)} rates r > 0: "
+         + (", ".join(f"{r:g}" for r in privileged) or "none")
+         + "; below (kurtosis lower than the control) at: " + (", ".join(f"{r:g}" for r in below) or "none")
+         + zero_text,
+         "holds": "yes" if len(part) and len(privileged) == len(part) else ("partly" if privileged else "no")},
     ]
 
 

@@ -9,15 +9,19 @@ feature that ever reaches a level above 0; never-learned features in grey), with
 loss (faint). The jumps found by ``learning_dynamics.detect_jumps`` are drawn as vertical lines
 in both panels, so a jump between levels can be matched with a drop in the loss.
 
-The paper claims that the learning dynamics are dominated by such jumps and that the loss
-drops as they happen. The title gives the number of jumps and how steeply the loss falls
+The paper follows "one model where all the features converge into digons": the figure follows
+the lowest-loss restart whose learned features all end with D_i ≈ 1/2 (the lowest-loss one if
+none does; the table says which). It claims that the learning dynamics are dominated by such
+jumps and that the loss drops as they happen. A jump counts between two non-zero levels
+(``between_nonzero``): leaving 0 is a feature being learned. The title gives the number of jumps and how steeply the loss falls
 where they happen: the median percentile of the loss's log-slope at the jumps among all
 snapshot intervals (0.5 = typical, near 1 = the loss falls fastest there).
 
 Table (long format, column ``quantity``): ``dimensionality`` rows (step, feature, value = D_i),
 ``snapshot_loss`` and ``training_loss`` rows (step, value), and one ``jump`` row per detected
 jump (feature, from_level, to_level, start_step, step, end_step, loss_before, loss_after,
-slope_percentile).
+slope_percentile, between_nonzero); every row also holds ``restarts``, ``restarts_ending_in_digons``,
+``chosen_ends_in_digons``, ``learned_at_end`` and ``in_digons_at_end`` of the followed model.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 import pandas as pd
+import torch
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -45,8 +50,18 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     name = figure.experiments[0]
     results = load_results(config, name)
     spec = results.spec
-    chosen = results.selected().iloc[0]
+    # As the paper: "one model where all the features converge into digons" — the lowest-loss
+    # restart whose learned features all end with D_i ≈ 1/2 (the lowest-loss one if none does).
+    instances = results.instances.sort_values("instance").reset_index(drop=True)
+    final = results.W[torch.as_tensor(instances["instance"].to_numpy().copy())].double()
+    final_dims, final_norms = metrics.feature_dimensionality(final).numpy(), metrics.feature_norms(final).numpy()
+    index, ends_in_digons = learning_dynamics.choose_digon_model(final_dims, final_norms,
+                                                                 instances["final_loss"].to_numpy())
+    chosen = instances.iloc[index]
     instance = int(chosen["instance"])
+    learned_at_end, digons_at_end = learning_dynamics.digon_count(final_dims[index], final_norms[index])
+    clean_restarts = sum(learned > 0 and digons == learned for learned, digons in
+                         (learning_dynamics.digon_count(d, w) for d, w in zip(final_dims, final_norms)))
     paths = experiment_paths(config, name)
     steps, snapshots = load_snapshots(config, name)
     W = snapshots["W"][:, instance].double()  # (T, n, m)
@@ -61,6 +76,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     jumps["loss_before"] = [loss[step_index[int(s)]] for s in jumps["start_step"]]
     jumps["loss_after"] = [loss[step_index[int(s)]] for s in jumps["end_step"]]
     jumps["slope_percentile"] = learning_dynamics.slope_percentile(steps, slope, jumps["step"].to_numpy())
+    jumps["between_nonzero"] = learning_dynamics.between_nonzero_levels(jumps)
 
     # ---- table
     n_snap, n_features = dims.shape
@@ -74,20 +90,30 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table.insert(0, "experiment", name)
     table.insert(1, "instance", instance)
     table["feature_probability"] = float(chosen["feature_probability"])
+    table["restarts"] = len(instances)
+    table["restarts_ending_in_digons"] = int(clean_restarts)
+    table["chosen_ends_in_digons"] = bool(ends_in_digons)
+    table["learned_at_end"] = learned_at_end
+    table["in_digons_at_end"] = digons_at_end
     table = table.astype({"step": np.int64})
     table["feature"] = table["feature"].astype("Int64")
+    table["between_nonzero"] = table["between_nonzero"].astype("boolean")  # null on the non-jump rows
 
-    median = float(jumps["slope_percentile"].median()) if len(jumps) else float("nan")
+    real = jumps[jumps["between_nonzero"]]
+    median = float(real["slope_percentile"].median()) if len(real) else float("nan")
     final_pairs = int(np.sum(np.abs(dims[-1] - 0.5) <= learning_dynamics.LEVEL_TOLERANCE))
     kinds = ", ".join(f"{count}× {learning_dynamics.level_name(a)}→{learning_dynamics.level_name(b)}"
                       for (a, b), count in jumps.groupby(["from_level", "to_level"]).size().items())
     title = (f"Energy-level jumps: n={spec.features}, m={spec.hidden}, I=1, "
              f"{density_label(float(chosen['feature_probability']))}, one model")
-    subtitle = (f"paper: features jump between dimensionality levels during training, and the loss drops as they do\n"
-                f"measured: {len(jumps)} jumps of {int(jumps['feature'].nunique()) if len(jumps) else 0} features"
+    subtitle = (f"paper: in a model whose features all end in digons, features jump between dimensionality levels "
+                f"during training, and the loss drops as they do\n"
+                f"measured: {len(real)} jumps between non-zero levels of {int(real['feature'].nunique()) if len(real) else 0} "
+                f"features, {len(jumps) - len(real)} to or from 0 (learning or dropping a feature, not counted)"
                 f"{' (' + kinds + ')' if kinds else ''}\nthe loss falls faster at a jump than in "
-                f"{'—' if np.isnan(median) else f'{median:.0%}'} of intervals (median); "
-                f"at the end {final_pairs} features have D_i ≈ 1/2")
+                f"{'—' if np.isnan(median) else f'{median:.0%}'} of intervals (median); at the end {digons_at_end} of "
+                f"{learned_at_end} learned features in digons ({final_pairs} with D_i ≈ 1/2); "
+                f"{clean_restarts} of {len(instances)} restarts end with every learned feature in a digon")
 
     # ---- drawing
     header = captions.Header.of(7.2, title, subtitle)

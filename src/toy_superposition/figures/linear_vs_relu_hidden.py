@@ -1,11 +1,13 @@
 """Figure ``linear-vs-relu-hidden`` (Superposition in a Privileged Basis: "A Privileged Basis
 Makes W Directly Interpretable").
 
-W of a linear model ``x' = WᵀWx + b`` (no privileged basis: any rotation ``OW`` is the
-same model) beside W of a ReLU hidden layer model ``h = ReLU(Wx)``, ``x' = ReLU(Wᵀh + b)``,
-both with n=10, m=5, I_i = 0.75^i and trained on the same data, the lowest-loss restart
-per density. The paper's claim: with the ReLU on the hidden layer, features align with
-neurons (many neurons are dedicated to one feature), so W can be read directly.
+W of the paper's "linear hidden layer model" — the ReLU output model ``h = Wx``,
+``x' = ReLU(WᵀWx + b)``, whose hidden layer is linear (no privileged basis: any rotation
+``OW`` is the same model) — beside W of a ReLU hidden layer model ``h = ReLU(Wx)``,
+``x' = ReLU(Wᵀh + b)``, both with n=10, m=5, I_i = 0.75^i and trained on the same data, the
+lowest-loss restart per density. The paper's claim: with the ReLU on the hidden layer,
+features align with neurons (many neurons are dedicated to one feature), so W can be read
+directly. (Any model other than relu_hidden is drawn first, whatever the config's order.)
 
 Measured per model, from W alone (:mod:`toy_superposition.neurons`): the *neuron purity*
 ``max_i W_ik² / Σ_i W_ik²`` of every neuron (1: the neuron is dedicated to one feature;
@@ -65,8 +67,8 @@ def alignment_table(results: ExperimentResults, instance: int, probability: floa
 @figure("linear-vs-relu-hidden")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     experiments = [load_results(config, name) for name in figure.experiments]
-    # Linear first, ReLU hidden second, whatever the config's order.
-    experiments.sort(key=lambda r: r.spec.model != "linear")
+    # The linear hidden layer model first, the ReLU hidden layer model second, whatever the config's order.
+    experiments.sort(key=lambda r: r.spec.model == "relu_hidden")
     tables = [alignment_table(r, row.instance, row.feature_probability)
               for r in experiments for row in r.selected().itertuples()]
     table = pd.concat(tables, ignore_index=True)
@@ -94,9 +96,12 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
 
     purity = table.drop_duplicates(["experiment", "feature_probability"]).pivot(
         index="feature_probability", columns="model", values="mean_purity")
-    higher = (f"; ReLU hidden purer than linear at {int((purity['relu_hidden'] > purity['linear']).sum())} of "
-              f"{len(purity)} densities") if {"linear", "relu_hidden"} <= set(purity.columns) else ""
-    heading = f"Linear vs ReLU hidden layer model, n={spec.features}, m={spec.hidden}, {importance_label(spec)}"
+    other = experiments[0].spec.model
+    higher = (f"; ReLU hidden purer than the linear hidden layer model at "
+              f"{int((purity['relu_hidden'] > purity[other]).sum())} of {len(purity)} densities"
+              ) if {other, "relu_hidden"} <= set(purity.columns) and other != "relu_hidden" else ""
+    heading = (f"Linear hidden layer ({model_label(experiments[0].spec)}) vs ReLU hidden layer model, "
+               f"n={spec.features}, m={spec.hidden}, {importance_label(spec)}")
     caption = ("Paper: with a ReLU hidden layer features align with neurons, many neurons dedicated to one feature.\n"
                f"Measured mean neuron purity max_i W_ik²/Σ_i W_ik² (1 = one feature, 1/n = {1 / spec.features:.2f} "
                f"= all equally), densest → sparsest: {'; '.join(summary(r) for r in experiments)}{higher}")

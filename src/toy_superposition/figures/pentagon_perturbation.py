@@ -14,7 +14,8 @@ the selected solution. Three panels:
 * ‖W₅‖ of every restart: the extra feature drops to zero in the digon pair.
 
 Table: one row per (restart, feature): the canonical coordinates ``x``, ``y`` and the raw
-``w_x``, ``w_y``, with the restart's density, final loss, geometry and ``selected``; the
+``w_x``, ``w_y``, the feature's ``norm`` ‖W_i‖ and ``bias`` b_i, with the restart's density,
+final loss, geometry and ``selected``; the
 measured crossing, switch density and neighbour gaps are repeated as columns.
 """
 
@@ -73,6 +74,7 @@ def analyse(results) -> tuple[pd.DataFrame, dict]:
     rows = []
     for row in instances.itertuples():
         W = results.W[row.instance].numpy()
+        b = results.b[row.instance].numpy()
         geometry = classify(W)
         fit = align(W, reference, orders)
         gap = neighbour_gap(W, extra)
@@ -88,6 +90,7 @@ def analyse(results) -> tuple[pd.DataFrame, dict]:
                 "feature": feature, "is_extra": feature == extra,
                 "x": fit.aligned[position, 0], "y": fit.aligned[position, 1],
                 "w_x": W[feature, 0], "w_y": W[feature, 1],
+                "norm": float(np.linalg.norm(W[feature])), "bias": float(b[feature]),
             })
     table = pd.DataFrame(rows)
 

@@ -59,7 +59,9 @@ def run_claims(config: PipelineConfig) -> None:
         "claims": int(len(table)),
         "hold": int(table["holds"].sum()) if len(table) else 0,
         "results": {
-            row.claim: {"value": _json_number(row.value), "holds": bool(row.holds), "threshold": row.threshold}
+            row.claim: {"value": _json_number(row.value), "holds": bool(row.holds), "threshold": row.threshold,
+                        "threshold_source": row.threshold_source, "threshold_reason": row.threshold_reason,
+                        "source": row.source, "quote": row.quote}
             for row in table.itertuples()
         },
     }
@@ -148,6 +150,27 @@ def _settings_rows(config: PipelineConfig, experiments: tuple[str, ...]) -> str:
     return f"<table class='settings'><tr>{header}</tr>{''.join(rows)}</table>"
 
 
+def _threshold_cell(row) -> str:
+    """The threshold, where it comes from (text / convention / choice) and why."""
+    source = getattr(row, "threshold_source", "") or ""
+    reason = getattr(row, "threshold_reason", "") or ""
+    text = html.escape(row.threshold)
+    if source:
+        text += f"<br><small class='threshold-source'>{html.escape(source)}" + (
+            f": {html.escape(reason)}" if reason else "") + "</small>"
+    return text
+
+
+def _claim_cell(row) -> str:
+    """The claim's statement, and the sentence it tests with its source and section."""
+    text = html.escape(row.statement)
+    quote = getattr(row, "quote", "") or ""
+    if quote:
+        text += (f"<blockquote class='quote'>“{html.escape(quote)}”<br><small>— {html.escape(row.source)}</small>"
+                 "</blockquote>")
+    return text
+
+
 def _claim_rows(claims: pd.DataFrame) -> str:
     if claims.empty:
         return "<p class='none'>No claim is checked against this figure yet.</p>"
@@ -156,11 +179,13 @@ def _claim_rows(claims: pd.DataFrame) -> str:
         interval = "" if row.ci_low != row.ci_low else f" [{row.ci_low:.3g}, {row.ci_high:.3g}]"
         verdict = "holds" if row.holds else "does not hold"
         rows.append(
-            f"<tr class='{'holds' if row.holds else 'fails'}'><td>{html.escape(row.statement)}</td>"
+            f"<tr class='{'holds' if row.holds else 'fails'}' id='claim-{html.escape(row.claim)}'>"
+            f"<td>{_claim_cell(row)}</td>"
             f"<td>{html.escape(row.quantity)}</td><td>{row.value:.4g}{interval}</td>"
-            f"<td>{html.escape(row.threshold)}</td><td><b>{verdict}</b><br><small>{html.escape(row.detail)}</small></td></tr>"
+            f"<td>{_threshold_cell(row)}</td><td><b>{verdict}</b><br><small>{html.escape(row.detail)}</small></td></tr>"
         )
-    header = "<tr><th>claim</th><th>measured</th><th>value [95% CI]</th><th>threshold</th><th>result</th></tr>"
+    header = ("<tr><th>claim (and the sentence it tests)</th><th>measured</th><th>value [95% CI]</th>"
+              "<th>threshold (source)</th><th>result</th></tr>")
     return f"<table class='claims'>{header}{''.join(rows)}</table>"
 
 
@@ -174,6 +199,8 @@ th, td { border: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-
 tr.holds td:last-child { background: #e7f6e7; } tr.fails td:last-child { background: #fbe9e7; }
 .provenance { font-family: monospace; font-size: .75em; color: #666; word-break: break-all; }
 .none { color: #777; font-style: italic; }
+blockquote.quote { margin: .3em 0 0 .8em; color: #555; font-size: .95em; }
+.threshold-source { color: #666; }
 """
 
 

@@ -25,11 +25,16 @@ kind) and ``experiment``; a column a kind does not use is null.
 * ``model`` — one per trained model: ``instance``, ``restart``, ``dropout``,
   ``feature_probability``, ``u_0``, ``u_1`` (the orientation u), ``theta`` (atan2 angle of u,
   radians), ``folded`` (angle to the nearest axis, degrees in [0, 45]), ``alignment``
-  (cos 4θ), ``feature_alignment`` (mean a_2 over features with ‖W_i‖ > 0.5),
+  (cos 4θ), ``axis_angle`` / ``diagonal_angle`` (degrees from u to the nearest axis / main
+  diagonal), ``feature_alignment`` (mean a_2 over features with ‖W_i‖ > 0.5),
   ``largest_norm``, ``represented`` (features with ‖W_i‖ > 0.5), ``final_loss``.
 * ``rate`` — one per dropout rate: ``dropout``, ``models``, ``mean`` / ``ci_low`` /
-  ``ci_high`` (mean cos 4θ and its 95% percentile-bootstrap interval), ``regime`` ("avoids
-  axes" / "axis-aligned" / "no preference": interval below / above / around 0), ``z`` and
+  ``ci_high`` (mean cos 4θ and its 95% percentile-bootstrap interval), ``mean_vs_baseline`` /
+  ``_low`` / ``_high`` (its change from r = 0), ``axis_share`` / ``diagonal_share`` with Wilson
+  intervals (models within 5° of an axis / a diagonal) and their differences from r = 0
+  (``axis_vs_baseline``, ``diagonal_vs_baseline``, Newcombe intervals), ``regime`` ("avoids
+  axes" / "axis-aligned" / "no preference": axis share below / above / as at r = 0),
+  ``towards_diagonals``, ``z`` and
   ``p_uniform`` (alignment z-test of mean 0), ``p_rayleigh`` (Rayleigh test of 4θ),
   ``p_kuiper`` (Kuiper test), ``cos8_mean`` / ``cos8_ci_low`` / ``cos8_ci_high`` (mean cos 8θ:
   +1 on the axes *and* the diagonals, which tells a rate whose models split between axes and
@@ -43,10 +48,11 @@ kind) and ``experiment``; a column a kind does not use is null.
   :func:`toy_superposition.analysis.dropout_orientation.transition_rate` and its bootstrap interval; NaN when the mean
   never turns positive), ``defined`` (fraction of resamples with a crossing).
 * ``claim`` — ``claim``, ``measured`` (the numbers, with intervals), ``holds`` (yes / partly /
-  unclear / no). Claims, in this order, by their fixed leading words: "no dropout:
-  orientation uniform", "low dropout (0 < r < 0.5): avoids the axes", "dropout above 50%:
-  aligned with the axes", "transition to alignment at about 50%", and for the dense figure
-  "effect weaker than with sparse features (1−S = …)".
+  unclear / no), ``kind`` and ``claim_id`` (the registered claim that reads the row). Claims,
+  in this order: "no dropout: orientation uniform", "low dropout (0 < r < 0.5): avoids the
+  axes", "dropout above 50%: aligned with the axes" (both against r = 0), "transition to
+  alignment at about 50%", and for the dense figure "effect weaker than with sparse features
+  (1−S = …)".
 """
 
 from __future__ import annotations
@@ -106,6 +112,8 @@ def orientation_table(results: ExperimentResults) -> pd.DataFrame:
         "dropout": instances["dropout"].to_numpy(),
         "feature_probability": instances["feature_probability"].to_numpy(),
         "alignment": orientation.axis_alignment(u).numpy()[index],
+        "axis_angle": orientation.axis_angle(u).numpy()[index],
+        "diagonal_angle": orientation.diagonal_angle(u).numpy()[index],
         "feature_alignment": orientation.feature_alignment(W).numpy()[index],
         "largest_norm": W.norm(dim=-1).max(dim=-1).values.numpy()[index],
         "represented": (W.norm(dim=-1) > 0.5).sum(dim=-1).numpy()[index].astype(np.int64),
@@ -122,7 +130,9 @@ def orientation_table(results: ExperimentResults) -> pd.DataFrame:
 
 def rate_table(models: pd.DataFrame, m: int, seed: int) -> pd.DataFrame:
     """Per-rate mean alignment, interval, regime and uniformity tests (``row`` = rate)."""
-    summary = orientation.alignment_by_rate(models["dropout"].to_numpy(), models["alignment"].to_numpy(), m, seed=seed)
+    summary = orientation.alignment_by_rate(models["dropout"].to_numpy(), models["alignment"].to_numpy(), m, seed=seed,
+                                            axis_angles=models["axis_angle"].to_numpy(),
+                                            diagonal_angles=models["diagonal_angle"].to_numpy())
     if "theta" in models:
         thetas = [models.loc[models["dropout"] == r, "theta"].to_numpy() for r in summary["dropout"]]
         summary["p_rayleigh"] = [rayleigh_test(theta).p_value for theta in thetas]
@@ -239,11 +249,19 @@ INTEGER_COLUMNS = ("instance", "restart", "setting", "models", "represented", "f
                    "restarts", "i", "j", "order")
 
 
+#: Boolean columns of the same tables (nullable for the same reason).
+BOOLEAN_COLUMNS = ("towards_diagonals",)
+
+
 def tidy(table: pd.DataFrame) -> pd.DataFrame:
-    """Integer columns as nullable integers (concatenating row kinds with and without them makes floats)."""
+    """Integer and boolean columns as nullable ones (concatenating row kinds with and without them makes
+    floats or objects)."""
     for column in INTEGER_COLUMNS:
         if column in table:
             table[column] = table[column].astype("Int64")
+    for column in BOOLEAN_COLUMNS:
+        if column in table:
+            table[column] = table[column].astype("boolean")
     return table
 
 
@@ -288,7 +306,9 @@ def render(config: PipelineConfig, figure: FigureSpec, claim_ids: dict[str, str]
     note = (uniformity_text(rates) + " Also measured: models concentrated on the axes or the diagonals (mean cos 8θ, 95% CI above 0) at r = "
             + (", ".join(f"{r:g}" for r in concentrated) or "none") + "; per-rate Rayleigh (4θ) and Kuiper p-values "
             "in the table. At r = 0 the loss is rotation invariant but AdamW's per-coordinate normaliser is not "
-            "(plain SGD, training.optimizer: sgd, leaves u uniform by symmetry).")
+            "(plain SGD, training.optimizer: sgd, leaves u uniform by symmetry), so every rate is judged against "
+            f"r = 0: regimes by the share of models within {orientation.NEAR_DEGREES:g}° of an axis (and of a "
+            "diagonal) against the r = 0 shares, 95% Newcombe intervals.")
     per_rate = int(models.groupby("dropout").size().min())
     density = models["feature_probability"].iloc[0]
     heading = (f"Dropout and the orientation of the 2-D basis: ReLU output model, n={spec.features}, m={spec.hidden}, "

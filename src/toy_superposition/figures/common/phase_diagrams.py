@@ -14,7 +14,9 @@ importance r is varied against the density 1−S of all features. Two panels sid
 The theoretical phase boundaries are drawn on both panels.
 
 Table: one row per grid point: ``extra_importance``, ``feature_probability``, the fraction
-of kept models in each phase, ``empirical_phase`` / ``empirical_candidate``,
+of kept models in each phase (``fraction_confused``: the extra feature on top of another,
+cos ≈ +1), ``agree_fraction`` (kept models in a phase the theory allows there),
+``theory_allows_superposition``, ``empirical_phase`` / ``empirical_candidate``,
 ``theory_phase`` / ``theory_candidate``, every candidate's expected loss, ``agree`` and the
 figure-level ``agreement`` (the measured value quoted in the title).
 """
@@ -27,8 +29,9 @@ from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ...analysis.geometry import INTERACTING_COS, LEARNED_NORM
+from ...analysis.geometry import ANTIPODAL_COS, INTERACTING_COS, LEARNED_NORM
 from ...analysis.phase_change import (
+    CONFUSED,
     DEDICATED,
     NOT_LEARNED,
     PHASES,
@@ -43,7 +46,7 @@ from ...config import FigureSpec, PipelineConfig
 from . import captions, load_results
 
 #: Colour of each phase of the extra feature.
-PHASE_COLOURS = {NOT_LEARNED: "#c8c8c8", SUPERPOSITION: "#3a6fb0", DEDICATED: "#e08a2e"}
+PHASE_COLOURS = {NOT_LEARNED: "#c8c8c8", SUPERPOSITION: "#3a6fb0", DEDICATED: "#e08a2e", CONFUSED: "#8e4fa8"}
 #: A candidate that shares its phase with another one and drops a non-extra feature gets a lighter shade.
 _LIGHTER = {DEDICATED: "#f3c99a", SUPERPOSITION: "#9bbbe0", NOT_LEARNED: "#e6e6e6"}
 _FINE = 240  # theory grid resolution per axis
@@ -99,10 +102,12 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     table, models = phase_table(results.instances, results.W, probability, importance, candidates, symmetries,
                                 extra=extra, discard_worst=1 if spec.restarts > 1 else 0)
     agreement = float(table["agree"].mean())
+    per_model = float(table["agree_fraction"].mean())
     agreement_candidate = float(table["agree_candidate"].mean())
     agreement_selected = float(table["agree_selected"].mean())
     table.insert(0, "experiment", name)
     table["agreement"] = agreement
+    table["agreement_per_model"] = per_model
     table["agreement_candidate"] = agreement_candidate
     table["agreement_selected"] = agreement_selected
 
@@ -140,13 +145,17 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
 
     caption = ("Paper: superposition needs sparsity; the empirical and theoretical diagrams show the same sharp "
                "(first-order) phase changes.\n"
-               f"Measured: the majority phase equals the theoretical one at {agreement:.0%} of {len(table)} points "
-               f"(same candidate configuration: {agreement_candidate:.0%}); the lowest-loss model's phase equals it at "
-               f"{agreement_selected:.0%}. Theory: the optimal loss's slope in r jumps at all {len(jumps)} boundary "
+               f"Measured: {per_model:.0%} of the kept models are in the theoretical phase (mean over the "
+               f"{len(table)} points of each point's fraction); the majority phase equals it at {agreement:.0%} of the "
+               f"points (same candidate configuration: {agreement_candidate:.0%}); the lowest-loss model's phase at "
+               f"{agreement_selected:.0%}; extra feature confused with another (W ≈ W_j) in "
+               f"{float(table['fraction_confused'].mean()):.0%} of the models. Theory: the optimal loss's slope in r "
+               f"jumps at all {len(jumps)} boundary "
                f"crossings along r (smallest jump {np.abs(jumps).min() if len(jumps) else float('nan'):.0%} of the "
                "slope): first order.\n"
-               f"Classification: not learned if ‖W_extra‖ ≤ {LEARNED_NORM:g}; dedicated if learned and |cos| ≤ "
-               f"{INTERACTING_COS:g} with every other learned feature; superposition otherwise.")
+               f"Classification: not learned if ‖W_extra‖ ≤ {LEARNED_NORM:g}; confused if cos > {ANTIPODAL_COS:g} with "
+               f"another learned feature (the comment section's W₁ ≈ W₂ solution, no candidate of the theory); "
+               f"dedicated if |cos| ≤ {INTERACTING_COS:g} with every other learned feature; superposition otherwise.")
     width, body = 8.6, 4.3
     fig = captions.Header.of(width, f"Phase change: n = {n} features in m = {m} — the extra feature's fate against "
                              "its relative importance and the feature density", caption).figure(body)
@@ -178,6 +187,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
 
     title = (f"Phase change, n={n} features in m={m} ({'extra = feature 2' if n == 2 else 'extra = feature 3'}): "
              f"paper: empirical and theoretical phase diagrams agree, with sharp (first-order) changes. "
-             f"Measured: majority phase = theory at {agreement:.0%} of {len(table)} points "
+             f"Measured: {per_model:.0%} of the kept models in the theoretical phase; majority phase = theory at "
+             f"{agreement:.0%} of {len(table)} points "
              f"(same candidate configuration: {agreement_candidate:.0%}; lowest-loss model: {agreement_selected:.0%})")
     return fig, table, title
