@@ -867,3 +867,62 @@ def optimum_with_bias(probabilities, importances, steps: int = 80) -> pd.DataFra
                      "loss": float(final[mine].min()), "phase": classify_2_in_1(w1, w2),
                      "free_loss": row.loss, "free_phase": row.phase})
     return pd.DataFrame(rows)
+
+
+# Trained 2-in-1 models against the exact optimum.
+
+
+def trained_2_in_1_phases(instances: pd.DataFrame, W: Tensor, b: Tensor, probability: np.ndarray,
+                          importance: np.ndarray, discard_worst: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-point table, per-model table) of trained n = 2, m = 1 models, classified as the exact
+    optimum is (:func:`classify_2_in_1`: not learned, superposition, dedicated or confused).
+
+    ``instances`` is the trainer's table (instance, setting, final_loss); W (I, 2, 1), b (I, 2);
+    ``probability`` and ``importance`` (I, 2). Per model: w1, w2, b1, b2, its phase and the exact
+    loss at its parameters (:func:`expected_loss_with_bias`). Per point (setting), as
+    :func:`phase_table` does it: the ``discard_worst`` highest-loss restarts dropped, the majority
+    phase of the rest (ties to the lowest-loss model) as ``phase``, the phase of the lowest-loss
+    model as ``selected_phase``, and the fraction of kept models in each phase.
+    """
+    if W.shape[1:] != (2, 1):
+        raise ValueError(f"expected 2-in-1 weights (I, 2, 1), got {tuple(W.shape)}")
+    w = W[:, :, 0].double().numpy()
+    bias = b.double().numpy()
+    p = np.asarray(probability, dtype=np.float64)[:, 0]
+    r = np.asarray(importance, dtype=np.float64)[:, 1]
+    models = instances[["instance", "setting", "restart", "final_loss"]].sort_values("instance").reset_index(drop=True)
+    index = models["instance"].to_numpy()
+    models["p"], models["r"] = p[index], r[index]
+    models["w1"], models["w2"] = w[index, 0], w[index, 1]
+    models["b1"], models["b2"] = bias[index, 0], bias[index, 1]
+    models["phase"] = [classify_2_in_1(a, c) for a, c in zip(models["w1"], models["w2"])]
+    models["exact_loss"] = expected_loss_with_bias(models["w1"], models["w2"], models["b1"], models["b2"],
+                                                   models["p"], models["r"])
+    models["kept"] = True
+    for _, group in models.groupby("setting"):
+        if discard_worst and len(group) > discard_worst:
+            worst = group.sort_values(["final_loss", "instance"]).index[-discard_worst:]
+            models.loc[worst, "kept"] = False
+    rows = []
+    for setting, group in models.groupby("setting"):
+        kept = group[group["kept"]]
+        best = group.sort_values(["final_loss", "instance"]).iloc[0]
+        row = {"setting": int(setting), "p": float(group["p"].iloc[0]), "r": float(group["r"].iloc[0]),
+               "models_kept": int(len(kept)), "phase": _majority(kept["phase"], kept["final_loss"]),
+               "selected_phase": best["phase"], "selected_w1": float(best["w1"]), "selected_w2": float(best["w2"])}
+        for name in EXACT_PHASES:
+            row[f"fraction_{name.replace(' ', '_')}"] = float((kept["phase"] == name).mean())
+        rows.append(row)
+    return pd.DataFrame(rows), models
+
+
+def lookup_points(table: pd.DataFrame, p: np.ndarray, r: np.ndarray, column: str) -> np.ndarray:
+    """``table[column]`` at the points (p, r) (K,), matched to the table's p, r columns with a
+    relative tolerance of 1e-9 (grids from different geomspace calls); NaN-like "" where absent."""
+    values = np.full(len(p), None, dtype=object)
+    tp, tr = table["p"].to_numpy(), table["r"].to_numpy()
+    for k, (pk, rk) in enumerate(zip(p, r)):
+        hit = np.flatnonzero(np.isclose(tp, pk, rtol=1e-9, atol=0) & np.isclose(tr, rk, rtol=1e-9, atol=0))
+        if len(hit):
+            values[k] = table[column].iloc[hit[0]]
+    return values

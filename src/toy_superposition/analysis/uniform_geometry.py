@@ -218,9 +218,12 @@ def threshold_margin(W, threshold: float = TEGUM_COS) -> tuple[float, float]:
     norms = np.linalg.norm(W, axis=1)
     unit = W / np.maximum(norms, 1e-12)[:, None]
     cos = np.abs(unit @ unit.T)
-    label = {f: g for g, group in enumerate(dec.groups) for f in group.features}
-    learned = sorted(label)
-    cross = max((cos[i, j] for i in learned for j in learned if label[i] != label[j]), default=0.0)
+    label = np.full(W.shape[0], -1)
+    for g, group in enumerate(dec.groups):
+        label[list(group.features)] = g
+    learned = np.flatnonzero(label >= 0)
+    across = label[learned][:, None] != label[learned][None, :]
+    cross = float(cos[np.ix_(learned, learned)][across].max()) if across.any() else 0.0
     hold = min((_bottleneck(cos[np.ix_(group.features, group.features)]) for group in dec.groups), default=1.0)
     return float(cross), float(hold)
 
@@ -232,3 +235,41 @@ def learned_pair_cosines(W) -> np.ndarray:
     unit = W[norms > LEARNED_NORM] / norms[norms > LEARNED_NORM, None]
     cos = np.abs(unit @ unit.T)
     return cos[np.triu_indices(len(unit), 1)]
+
+
+# --- D* across model sizes, and the sticky fractions ---------------------------------------------
+
+#: The fractions the paper reads off the feature-dimensionality plot (tetrahedron 3/4, triangle 2/3,
+#: antipodal pair 1/2, pentagon 2/5, square antiprism 3/8, dedicated 1).
+STICKY_FRACTIONS = (1.0, 3 / 4, 2 / 3, 1 / 2, 2 / 5, 3 / 8)
+#: A feature's dimensionality is "on" a fraction when within this distance of it.
+FRACTION_TOLERANCE = 0.02
+
+
+def near_fraction(D: np.ndarray, fractions=STICKY_FRACTIONS, tolerance: float = FRACTION_TOLERANCE) -> np.ndarray:
+    """Whether each dimensionality D (K,) is within ``tolerance`` of one of ``fractions``: (K,) bool."""
+    D = np.asarray(D, dtype=np.float64)
+    return np.min(np.abs(D[:, None] - np.asarray(fractions)[None, :]), axis=1) <= tolerance if D.size else \
+        np.zeros(0, dtype=bool)
+
+
+def interpolate_log(x_reference: np.ndarray, y_reference: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``y_reference`` linearly interpolated in log x at ``x`` (NaN outside the reference's range)."""
+    order = np.argsort(x_reference)
+    lx, ly = np.log(np.asarray(x_reference, dtype=np.float64)[order]), np.asarray(y_reference, dtype=np.float64)[order]
+    lq = np.log(np.asarray(x, dtype=np.float64))
+    inside = (lq >= lx[0] - 1e-12) & (lq <= lx[-1] + 1e-12)
+    return np.where(inside, np.interp(lq, lx, ly), np.nan)
+
+
+def tegum_rows(W: np.ndarray, threshold: float = TEGUM_COS) -> tuple[list[dict], dict, np.ndarray]:
+    """One model W (n, m): (per-feature rows of its decomposition, its summary, |cos| of its learned pairs)."""
+    dec = tegum_decomposition(W, threshold)
+    features = dec.table().to_dict("records")
+    cross, hold = threshold_margin(W, threshold)
+    counts = dec.counts()
+    has = {name: counts.get(name, 0) for name in (*POLYTOPES.values(), OTHER)}
+    summary = {"learned": int(sum(g.size for g in dec.groups)), "groups": len(dec.groups),
+               "cross_max": dec.cross_max, "cross_share": dec.cross_share, "cross_cos_max": cross,
+               "bottleneck_cos_min": hold, **{f"groups_{k.replace(' ', '_')}": v for k, v in has.items()}}
+    return features, summary, learned_pair_cosines(W)
