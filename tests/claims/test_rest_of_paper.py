@@ -267,3 +267,16 @@ def test_nonlinear_compression_claims(config):
     assert not evaluate(config, "nonlinear-compression-beats-linear-at-z3-eps01").holds
     region = evaluate(config, "nonlinear-compression-beats-linear-wherever-the-text-says")
     assert region.value == pytest.approx(46 / 48) and not region.holds
+
+
+def test_adversarial_one_feature_per_dimension_claim(config):
+    write_figure(config, "adversarial-training",
+                 adversarial_rows([3.0, 2.6, 2.0, 1.5, 0.9, 0.6], [20, 15, 9, 3, 2, 2], math.inf))
+    result = evaluate(config, "adversarial-training-one-feature-per-dimension-near-80-percent")
+    assert result.value == 0.8 and result.holds
+    write_figure(config, "adversarial-training",
+                 adversarial_rows([3.0, 0.9, 2.0, 1.5, 0.9, 0.6], [20, 15, 9, 3, 2, 2], math.inf))
+    assert evaluate(config, "adversarial-training-one-feature-per-dimension-near-80-percent").value == 0.8
+    write_figure(config, "adversarial-training",
+                 adversarial_rows([3.0, 2.6, 0.9, 0.8, 0.9, 0.6], [20, 15, 9, 3, 2, 2], math.inf))
+    assert not evaluate(config, "adversarial-training-one-feature-per-dimension-near-80-percent").holds
