@@ -305,7 +305,25 @@ BAD = {
     "unknown-optimizer": (_set("training", {"optimizer": "adam"}), None, ["training.optimizer", "adam"]),
     "sgd-compiled": (_set(*E, "training", {"optimizer": "sgd", "compile": True}), None,
                      ["experiments.intro-5-in-2.training.compile", "sgd"]),
+    "negative-adversarial-fraction": (_set(*E, "grid", "adversarial_fraction", [0.0, -0.2]), None,
+                                      ["experiments.intro-5-in-2.grid.adversarial_fraction", "-0.2"]),
+    "adversarial-training-on-gelu": (
+        lambda raw: raw["experiments"][INTRO].update(model="gelu_output", grid={"adversarial_fraction": [0.1]}),
+        None, ["experiments.intro-5-in-2.grid.adversarial_fraction", "gelu_output"],
+    ),
 }
+
+
+def test_adversarial_fraction_is_a_grid_axis_defaulting_to_zero(raw):
+    raw["experiments"][INTRO]["grid"] = {"feature_probability": [0.1], "adversarial_fraction": [0.0, 0.5]}
+    spec = resolve_config(raw).experiment(INTRO)
+    assert [s.adversarial_fraction for s in spec.instances()][::4] == [0.0, 0.5]
+    assert all(s.adversarial_fraction == 0.0 for s in load_config().experiment(INTRO).instances())
+
+
+def test_a_figure_may_read_no_experiment(raw):
+    raw["figures"]["closed-form"] = {"section": "Appendix", "experiments": []}
+    assert resolve_config(raw).figure("closed-form").experiments == ()
 
 
 @pytest.mark.parametrize("case", list(BAD))

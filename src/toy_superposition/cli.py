@@ -115,7 +115,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"  experiment {spec.name}: {spec.model}, n={spec.features}, m={spec.hidden}, "
                   f"{spec.n_instances} instances × {spec.training.steps} steps")
         for figure in config.figures.values():
-            print(f"  figure {figure.name}: from {', '.join(figure.experiments)}")
+            print(f"  figure {figure.name}: from {', '.join(figure.experiments) or 'closed forms (trains nothing)'}")
         return 0
 
     if args.command in ("claims", "plots", "report"):

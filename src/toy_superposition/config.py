@@ -44,7 +44,8 @@ def _defaults(definition: str) -> dict[str, Any]:
 TRAINING_DEFAULTS = _defaults("training")
 EXPERIMENT_DEFAULTS = _defaults("experiment")
 
-MODEL_KINDS = ("linear", "relu_output", "relu_output_dropout", "relu_hidden", "absolute_value")
+MODEL_KINDS = ("linear", "relu_output", "relu_output_dropout", "relu_hidden", "absolute_value",
+               "relu_output_bias_free", "gelu_output", "silu_output", "tanh_output", "relu_hidden_bias")
 #: Per-instance settings a grid can vary, in the order the grid is expanded. The "extra"
 #: feature is the last one (the paper's phase diagrams and the perturbed pentagon vary it
 #: alone); NaN means "like the others".
@@ -55,6 +56,7 @@ GRID_AXES = (
     "extra_feature_importance",
     "dropout",
     "l1_penalty",
+    "adversarial_fraction",
 )
 
 
@@ -94,6 +96,7 @@ class InstanceSettings:
     l1_penalty: float
     extra_feature_probability: float = float("nan")
     extra_feature_importance: float = float("nan")
+    adversarial_fraction: float = 0.0  # adversarial training's attack norm / mean input norm (0: none)
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class ExperimentSpec:
             "l1_penalty": self.l1_penalty,
             "extra_feature_probability": float("nan"),
             "extra_feature_importance": float("nan"),
+            "adversarial_fraction": 0.0,
         }
         plan = []
         points = itertools.product(*(self.grid[axis] for axis in axes))
@@ -285,6 +289,12 @@ def _check_ranges(spec: ExperimentSpec) -> None:
     for value in spec.grid.get("l1_penalty", ()):
         if value < 0.0:
             raise ConfigError(f"{key}.grid.l1_penalty: {value} must be non-negative")
+    for value in spec.grid.get("adversarial_fraction", ()):
+        if value < 0.0:
+            raise ConfigError(f"{key}.grid.adversarial_fraction: {value} must be non-negative")
+    if "adversarial_fraction" in spec.grid and spec.model != "relu_output":
+        raise ConfigError(f"{key}.grid.adversarial_fraction: adversarial training is implemented for the "
+                          f"relu_output model only (model is {spec.model})")
     if "dropout" in spec.grid and spec.model != "relu_output_dropout":
         raise ConfigError(f"{key}.grid.dropout: only the relu_output_dropout model has dropout (model is {spec.model})")
     if spec.distribution != "independent" and spec.features % spec.set_size:

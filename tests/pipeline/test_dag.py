@@ -77,3 +77,26 @@ def test_snakemake_names_a_bad_profile():
     )
     assert result.returncode != 0
     assert "profile" in result.stdout + result.stderr and "nope" in result.stdout + result.stderr
+
+
+def test_a_figure_without_experiments_is_a_stage_of_code_only():
+    """nonlinear-compression trains nothing: its stage depends on its code alone, and the claims and
+    report stages take its table and image but no experiment data of it."""
+    from toy_superposition.pipeline.dag import code_deps, figure_inputs, report_stages, stages
+
+    for profile in ("ci", "paper"):
+        pipeline = load_config(profile=profile)
+        assert pipeline.figure("nonlinear-compression").experiments == ()
+        assert figure_inputs(pipeline, "nonlinear-compression") == []
+        stage = next(s for s in stages(pipeline) if s.name == "figure-nonlinear-compression")
+        assert stage.deps == code_deps("figure", "nonlinear-compression")
+        assert stage.outs[0].endswith("figures/nonlinear-compression.png")
+        claims_stage = next(s for s in report_stages(pipeline) if s.name == "claims")
+        assert stage.outs[2] in claims_stage.deps
+
+
+def test_the_report_says_a_figure_trains_nothing():
+    from toy_superposition.pipeline.report import _settings_rows
+
+    assert "no experiment is trained" in _settings_rows(load_config(profile="ci"), ())
+    assert "<table" in _settings_rows(load_config(profile="ci"), ("intro-5-in-2",))

@@ -11,22 +11,36 @@ Tolerances:
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
 from toy_superposition.config import MODEL_KINDS, ExperimentSpec, TrainingConfig, derive_seed, with_training
 from toy_superposition.distributions import FeatureDistribution, distribution_for
-from toy_superposition.models import forward, init_parameters, loss_per_instance, target_of
+from toy_superposition.models import (
+    BIAS_FREE,
+    OUTPUT_ACTIVATIONS,
+    activate,
+    adversarial_input,
+    forward,
+    init_parameters,
+    loss_per_instance,
+    target_of,
+)
 from toy_superposition.training import compiled
 from toy_superposition.training.compiled import compiled_step
 from toy_superposition.training.step import (
     AdamWState,
+    _output_backward,
     adamw_scalars,
     adamw_update,
     adamw_update_param,
+    attack_perturbation,
     counter_uniform,
     forward_backward,
     loss_and_grads,
+    sample_attacked_feature,
     sample_batch,
     sample_dropout_scale,
     sgd_update,
@@ -38,10 +52,12 @@ from ..helpers import plan_seeds, train_spec
 N_INSTANCES, BATCH, FEATURES, HIDDEN = 3, 64, 7, 3
 
 
-def make_spec(model: str = "relu_output", steps: int = 20, **training) -> ExperimentSpec:
+def make_spec(model: str = "relu_output", steps: int = 20, adversarial: bool = False, **training) -> ExperimentSpec:
     grid = {"feature_probability": (0.5, 0.1, 0.9)}
     if model == "relu_output_dropout":
         grid["dropout"] = (0.0, 0.25)
+    if adversarial:
+        grid["adversarial_fraction"] = (0.0, 0.4)
     return ExperimentSpec(
         name=f"test-{model}",
         model=model,
@@ -63,9 +79,13 @@ def float64_problem(model: str, seed: int = 0):
             "W1": (N_INSTANCES, FEATURES, HIDDEN),
             "W2": (N_INSTANCES, HIDDEN, FEATURES),
             "b": (N_INSTANCES, FEATURES),
+            "b_hidden": (N_INSTANCES, HIDDEN),
         }.items()
-        if (name in ("W1", "W2")) == (model == "absolute_value") or name == "b"
+        if ((name in ("W1", "W2")) == (model == "absolute_value") or name == "b")
+        and (name != "b_hidden" or model == "relu_hidden_bias")
     }
+    if model in BIAS_FREE:
+        params["b"].zero_()  # the bias-free model's b is held at 0
     probability = torch.full((N_INSTANCES, FEATURES), 0.6, dtype=torch.float64)
     importance = torch.rand((N_INSTANCES, FEATURES), generator=generator, dtype=torch.float64) + 0.1
     dist = FeatureDistribution(probability, importance, signed=model == "absolute_value")
@@ -94,7 +114,75 @@ def test_gradients_match_autograd(model: str, with_l1: bool) -> None:
     assert grads.keys() == params.keys()
     for name, grad in grads.items():
         assert grad.shape == params[name].shape
-        torch.testing.assert_close(grad, leaves[name].grad, rtol=1e-9, atol=1e-12, msg=f"{model}: d{name}")
+        expected = torch.zeros_like(grad) if (model in BIAS_FREE and name == "b") else leaves[name].grad
+        torch.testing.assert_close(grad, expected, rtol=1e-9, atol=1e-12, msg=f"{model}: d{name}")
+
+
+@pytest.mark.parametrize("activation", ["gelu", "silu", "tanh"])
+def test_output_activation_backward_is_autograds_bit_for_bit(activation: str) -> None:
+    """The smooth activations' f' comes from the kernels autograd runs: identical bits, float32 and float64."""
+    for dtype in (torch.float32, torch.float64):
+        generator = torch.Generator().manual_seed(3)
+        z = (torch.randn(4, 7, 33, generator=generator, dtype=dtype) * 3).requires_grad_(True)
+        upstream = torch.randn(4, 7, 33, generator=generator, dtype=dtype)
+        out = activate(activation, z)
+        (expected,) = torch.autograd.grad(out, z, upstream)
+        assert torch.equal(_output_backward(activation, upstream, z.detach(), out.detach()), expected)
+
+
+def adversarial_problem(seed: int = 1):
+    params, x, importance = float64_problem("relu_output", seed)
+    fraction = torch.tensor([0.0, 0.3, 0.9], dtype=torch.float64)
+    feature = torch.randint(FEATURES, (N_INSTANCES, BATCH), generator=torch.Generator().manual_seed(seed))
+    return params, x, importance, fraction, feature
+
+
+def test_attack_perturbation_is_the_reference_attack() -> None:
+    """Feature-major δ equals models.adversarial_input's; δ_b has norm λ along G_{k_b}."""
+    params, x, _, fraction, feature = adversarial_problem()
+    W = params["W"]
+    reference = adversarial_input(W, x, fraction, feature) - x  # (I, B, n)
+    delta = attack_perturbation(W, x.transpose(1, 2), fraction, feature).transpose(1, 2)
+    torch.testing.assert_close(delta, reference, rtol=1e-12, atol=1e-14)
+    budget = fraction * x.norm(dim=2).mean(dim=1)
+    torch.testing.assert_close(delta.norm(dim=2), budget[:, None].expand(-1, BATCH), rtol=1e-12, atol=1e-14)
+    gram = W @ W.transpose(1, 2)
+    direction = gram[1][feature[1]]  # (B, n): G_{k_b} of instance 1
+    cosine = (delta[1] * direction).sum(1) / (delta[1].norm(dim=1) * direction.norm(dim=1))
+    torch.testing.assert_close(cosine, torch.ones(BATCH, dtype=torch.float64))
+    # an unlearned feature (G_k = 0) is not attacked
+    W0 = W.clone()
+    W0[:, 2] = 0.0
+    zero = attack_perturbation(W0, x.transpose(1, 2), fraction, torch.full_like(feature, 2))
+    assert torch.equal(zero, torch.zeros_like(zero))
+
+
+def test_adversarial_gradients_match_autograd() -> None:
+    """Danskin: the attack is a constant; autograd through the reference forward with δ detached."""
+    params, x, importance, fraction, feature = adversarial_problem()
+    leaves = {name: value.clone().requires_grad_(True) for name, value in params.items()}
+    attacked = adversarial_input(leaves["W"], x, fraction, feature)
+    assert not attacked.requires_grad  # δ is detached, and x is data
+    output, _ = forward("relu_output", leaves, attacked)
+    expected = loss_per_instance(output, x, importance)  # the target is the clean x
+    expected.sum().backward()
+    loss, grads = loss_and_grads("relu_output", params, x, importance, adversarial_fraction=fraction,
+                                 attacked_feature=feature)
+    torch.testing.assert_close(loss, expected.detach(), rtol=1e-9, atol=1e-12)
+    for name, grad in grads.items():
+        torch.testing.assert_close(grad, leaves[name].grad, rtol=1e-9, atol=1e-12, msg=f"d{name}")
+    clean_loss, _ = loss_and_grads("relu_output", params, x, importance)
+    assert clean_loss[0] == loss[0] and (loss[1:] > clean_loss[1:]).all()  # fraction 0: no attack
+
+
+def test_attacked_features_are_uniform_and_keyed() -> None:
+    torch.manual_seed(0)
+    like = torch.zeros(2, 5)
+    for key in (None, torch.tensor(77)):
+        k = sample_attacked_feature(2, 5, 40_000, like, key)
+        assert k.shape == (2, 40_000) and k.dtype == torch.int64 and k.min() == 0 and k.max() == 4
+        counts = torch.bincount(k.flatten(), minlength=5) / k.numel()
+        assert (counts - 0.2).abs().max() < 0.01
 
 
 def test_feature_major_core_matches_public_function() -> None:
@@ -208,7 +296,10 @@ def run_steps(spec: ExperimentSpec, compile: bool, steps: int = 5, device: str =
     dropout = torch.tensor([s.dropout for s in spec.instances()]) if spec.model == "relu_output_dropout" else None
     dropout = None if dropout is None else dropout.to(device)
     l1 = torch.tensor([0.01, 0.0, 0.05, 0.0, 0.1, 0.0], device=device)[: spec.n_instances]
-    step_fn = compiled_step(spec, params, state, dist, dropout, l1, compile=compile)
+    adversarial = None
+    if "adversarial_fraction" in spec.grid:
+        adversarial = torch.tensor([s.adversarial_fraction for s in spec.instances()], device=device)
+    step_fn = compiled_step(spec, params, state, dist, dropout, l1, compile=compile, adversarial_fraction=adversarial)
     torch.manual_seed(1234)
     losses = torch.stack([step_fn(1e-2) for _ in range(steps)])
     return losses, params, state
@@ -226,6 +317,16 @@ def test_compiled_step_matches_eager_graph(monkeypatch: pytest.MonkeyPatch) -> N
     for name in eager_params:
         torch.testing.assert_close(compiled_params[name], eager_params[name], rtol=1e-4, atol=1e-6)
         torch.testing.assert_close(compiled_state.exp_avg_sq[name], eager_state.exp_avg_sq[name], rtol=1e-4, atol=1e-9)
+
+
+def test_compiled_step_matches_eager_graph_for_the_new_options() -> None:
+    """One compile covers the smooth output activations' backward and the adversarial term."""
+    spec = dataclasses.replace(make_spec("relu_output", adversarial=True), model="gelu_output")
+    eager_losses, eager_params, _ = run_steps(spec, compile=False)
+    compiled_losses, compiled_params, _ = run_steps(spec, compile=True)
+    torch.testing.assert_close(compiled_losses, eager_losses, rtol=1e-4, atol=1e-6)
+    for name in eager_params:
+        torch.testing.assert_close(compiled_params[name], eager_params[name], rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("model", ["relu_output_dropout", "absolute_value"])
@@ -300,6 +401,41 @@ def test_sgd_training_takes_the_reference_steps() -> None:
         optimizer.step()
     for name, reference in params.items():
         torch.testing.assert_close(result.params[name], reference.detach(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("model, adversarial", [("relu_output_bias_free", False), ("relu_hidden_bias", False),
+                                                ("tanh_output", False), ("relu_output", True)])
+def test_adamw_training_takes_the_reference_steps(model: str, adversarial: bool) -> None:
+    """The eager trainer's AdamW run equals autograd + torch.optim.AdamW on the same batches (the
+    trainer's sampler and attacked features, replayed from its data seed); the bias-free model's b
+    is not a trained parameter there and stays 0 in both."""
+    spec = make_spec(model, steps=5, adversarial=adversarial, learning_rate=0.05)
+    result = train_spec(spec)
+    params = {k: torch.nn.Parameter(v.clone()) for k, v in init_parameters(spec, plan_seeds(spec)).items()}
+    trained = [p for name, p in params.items() if not (model in BIAS_FREE and name == "b")]
+    optimizer = torch.optim.AdamW(trained, lr=0.05, weight_decay=spec.training.weight_decay)
+    dist = distribution_for(spec)
+    fraction = torch.tensor([s.adversarial_fraction for s in spec.instances()])
+    torch.manual_seed(derive_seed(spec.seed, "data"))
+    for _ in range(spec.training.steps):
+        x = sample_batch(dist, spec.training.batch_size).transpose(1, 2)  # (I, B, n)
+        attacked = x
+        if adversarial:
+            feature = sample_attacked_feature(spec.n_instances, spec.features, spec.training.batch_size, x)
+            attacked = adversarial_input(params["W"], x, fraction, feature)
+        output, _ = forward(spec.model, params, attacked)
+        optimizer.zero_grad()
+        loss_per_instance(output, x, dist.importance).sum().backward()
+        optimizer.step()
+    assert set(result.params) == set(params)
+    for name, reference in params.items():
+        torch.testing.assert_close(result.params[name], reference.detach(), rtol=1e-5, atol=1e-6, msg=name)
+    if model in BIAS_FREE:
+        assert torch.equal(result.params["b"], torch.zeros_like(result.params["b"]))
+
+
+def test_output_activations_cover_every_model() -> None:
+    assert set(OUTPUT_ACTIVATIONS) == set(MODEL_KINDS)
 
 
 def test_training_is_deterministic() -> None:

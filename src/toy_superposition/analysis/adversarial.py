@@ -27,16 +27,23 @@ We also report the *universal* variant, one attack per model: ``max_k E[ℓ(x'(x
 (The paper found gradient attacks ineffective on very sparse models — ReLU outputs are in
 their zero regime most of the time — hence the analytic attack.) Unlearned features
 (``G_i = 0``) get the zero perturbation.
+
+Adversarial training (the paper's last paragraph on robustness) is summarised per trained
+instance by :func:`adversarial_training_summary`; the attack it trains against is
+``models.adversarial_input``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import torch
 from torch import Tensor
 
+from .. import metrics
 from ..models import forward, target_of
+from .removing_superposition import SUPERPOSED_BELOW
 
 #: The paper's L2 budget: a tenth of the average input norm.
 BUDGET_FRACTION = 0.1
@@ -145,3 +152,45 @@ def vulnerability(model: str, params: dict[str, Tensor], x: Tensor, importance: 
         universal_loss=torch.maximum(universal.max(dim=-1).values, clean),
         best_feature=best % n_features,
     )
+
+
+# --- Adversarial training -----------------------------------------------------------------------
+#
+# The paper's closing experiment: train against "the analytic optimal attack against a random
+# feature" (models.adversarial_input: δ_b = λ G_{k_b}/‖G_{k_b}‖, k_b uniform, λ = fraction · mean
+# input norm) and see whether superposition goes away. Per trained instance
+# (:func:`adversarial_training_summary`): features per dimension 1/D* = ‖W‖²_F / m, the features
+# represented (‖W_i‖ > 0.5) and those of them in superposition (D_i < SUPERPOSED_BELOW, as for
+# the L1 penalty), and the clean final loss.
+
+
+def adversarial_training_summary(W: Tensor, instances: pd.DataFrame) -> pd.DataFrame:
+    """One row per instance of ``instances`` (instance, restart, adversarial_fraction, final_loss),
+    W (I, n, m): features_per_dimension, features_represented, features_in_superposition."""
+    W = W.double()
+    represented = metrics.feature_norms(W) > metrics.REPRESENTED_NORM
+    superposed = represented & (metrics.feature_dimensionality(W) < SUPERPOSED_BELOW)
+    per_dimension = W.square().sum(dim=(-1, -2)) / W.shape[-1]
+    rows = []
+    for row in instances.sort_values("instance").itertuples():
+        i = row.instance
+        rows.append({"instance": i, "setting": row.setting, "restart": row.restart,
+                     "adversarial_fraction": float(row.adversarial_fraction),
+                     "feature_probability": float(row.feature_probability), "final_loss": float(row.final_loss),
+                     "features_per_dimension": float(per_dimension[i]),
+                     "features_represented": int(represented[i].sum()),
+                     "features_in_superposition": int(superposed[i].sum())})
+    return pd.DataFrame(rows)
+
+
+def elimination_fraction(summary: pd.DataFrame) -> float:
+    """The smallest attack fraction from which on (it and every larger one) no model has a feature
+    in superposition; inf if the largest fraction still has one."""
+    by_fraction = summary.groupby("adversarial_fraction")["features_in_superposition"].max().sort_index()
+    gone = by_fraction.to_numpy() == 0
+    if not gone[-1]:
+        return float("inf")
+    first = len(gone) - 1
+    while first > 0 and gone[first - 1]:
+        first -= 1
+    return float(by_fraction.index[first])

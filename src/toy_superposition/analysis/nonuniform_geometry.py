@@ -36,6 +36,13 @@ restart found g). A first-order phase change between geometries a and b is a sig
 two neighbouring settings where both envelopes exist.
 
 Shapes: tables with one row per restart (columns named by the caller).
+
+Perturbing a single feature — :func:`perturbed_polygon_restarts`: every restart of an n-in-2
+experiment whose last ("extra") feature has one setting varied (its density, or its
+importance), canonicalised against a regular polygon with the extra feature on top, with its
+geometry (:func:`geometry.classify`), the extra feature's norm and the angle between its two
+neighbours (:func:`geometry.neighbour_gap`; 144° in a regular pentagon), and the crossing of
+the pentagon and digon-pair loss envelopes (:func:`polygon_crossings`).
 """
 
 from __future__ import annotations
@@ -46,7 +53,8 @@ import numpy as np
 import pandas as pd
 from torch import Tensor
 
-from .geometry import ANTIPODAL_COS, INTERACTING_COS, LEARNED_NORM
+from .alignment import align, regular_polygon, relabellings
+from .geometry import ANTIPODAL_COS, INTERACTING_COS, LEARNED_NORM, classify, neighbour_gap
 
 # --- Correlated and anticorrelated feature sets ------------------------------------------------
 
@@ -209,3 +217,55 @@ def crossings(x: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarra
     if len(valid) and diff[valid[-1]] == 0.0:
         found.append(x[valid[-1]])
     return np.asarray(found, dtype=np.float64)
+
+
+# --- Perturbing a single feature ---------------------------------------------------------------
+
+PENTAGON, DIGONS = "pentagon", "digon pair"
+
+
+def extra_on_top(n: int) -> np.ndarray:
+    """Regular n-gon (n, 2), the extra (last) feature on top, the others counter-clockwise after it."""
+    polygon = regular_polygon(n, start_angle=math.pi / 2)
+    return np.vstack([polygon[1:], polygon[:1]])
+
+
+def perturbed_polygon_restarts(W: np.ndarray, instances: pd.DataFrame, varied: str) -> pd.DataFrame:
+    """One row per (restart, feature) of an n-in-2 experiment whose extra feature's ``varied``
+    column of ``instances`` (e.g. ``extra_feature_importance``) is swept.
+
+    W (I, n, 2). Columns: instance, setting, restart, ``varied``, final_loss, selected, geometry,
+    extra_norm, extra_neighbour_gap_deg, feature, is_extra, canonical ``x``, ``y`` and raw
+    ``w_x``, ``w_y``.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    n = W.shape[1]
+    extra = n - 1
+    reference = extra_on_top(n)
+    orders = relabellings([list(range(n - 1))], n)
+    rows = []
+    for row in instances.sort_values("instance").itertuples():
+        weights = W[row.instance]
+        geometry = classify(weights)
+        fit = align(weights, reference, orders)
+        gap = neighbour_gap(weights, extra)
+        for position in range(n):
+            feature = fit.order[position]
+            rows.append({
+                "instance": row.instance, "setting": row.setting, "restart": row.restart,
+                varied: getattr(row, varied), "final_loss": row.final_loss, "selected": bool(row.selected),
+                "geometry": geometry.name, "extra_norm": float(np.linalg.norm(weights[extra])),
+                "extra_neighbour_gap_deg": math.degrees(gap) if np.isfinite(gap) else math.nan,
+                "feature": feature, "is_extra": feature == extra,
+                "x": fit.aligned[position, 0], "y": fit.aligned[position, 1],
+                "w_x": weights[feature, 0], "w_y": weights[feature, 1],
+            })
+    return pd.DataFrame(rows)
+
+
+def polygon_crossings(per_restart: pd.DataFrame, varied: str) -> np.ndarray:
+    """Values of ``varied`` where the pentagon and digon-pair loss envelopes cross (possibly none)."""
+    wide = envelopes(per_restart, varied, "final_loss", "geometry")
+    if PENTAGON not in wide or DIGONS not in wide:
+        return np.array([])
+    return crossings(wide.index.to_numpy(), wide[PENTAGON].to_numpy(), wide[DIGONS].to_numpy())

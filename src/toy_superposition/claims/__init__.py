@@ -24,6 +24,7 @@ from . import adversarial  # noqa: E402,F401  isort: skip
 from . import privileged_basis  # noqa: E402,F401  isort: skip
 from . import computation  # noqa: E402,F401  isort: skip
 from . import removing_superposition  # noqa: E402,F401  isort: skip
+from . import nonlinear_compression  # noqa: E402,F401  isort: skip
 from . import dropout  # noqa: E402,F401  isort: skip
 
 __all__ = [

@@ -366,3 +366,97 @@ def _local_superposition(config: PipelineConfig) -> ClaimResult:
     detail = "; ".join(f"1−S={m.feature_probability:.3g}: {m.features_learned} features in m={hidden}, "
                        f"D* = {m.d_star:.2f}" for m in models.itertuples())
     return ClaimResult(value, holds=value > 1, detail=detail)
+
+
+# --- issue 14: the pentagon perturbed by importance ---------------------------------------------
+
+IMPORTANCE_FIGURE = "pentagon-importance"
+DEFORMATION_QUOTE = ("These results seem to suggest that, at least in some cases, non-uniform superposition can be "
+                     "understood as a deformation of uniform superposition and jumping between uniform superposition "
+                     "configurations\u00a0rather than a totally different regime.")
+IMPORTANCE_REASON = ("the paper states this for the density of the fifth feature and says the role of importance was "
+                     "studied too ('Chris extended this with an investigation of the role of relative feature "
+                     "importance and sparsity'); we test the same statement with importance, where it enters the "
+                     "1-sparse loss term I₅ p₅ just as density does")
+
+
+def _importance_selected(table: pd.DataFrame) -> pd.DataFrame:
+    per_restart = table.drop_duplicates("instance")
+    return per_restart[per_restart["selected"]].sort_values("extra_feature_importance").reset_index(drop=True)
+
+
+@claim(
+    id="pentagon-importance-loss-curves-cross",
+    figure=IMPORTANCE_FIGURE,
+    source=PERTURBING,
+    statement="Varying the fifth feature's importance, the pentagon and the digon pair exchange places where their "
+    "loss curves cross: a first-order change, as when its density is varied.",
+    quantity="I₅ where the lowest-loss pentagon and digon-pair restarts' loss curves cross (the most important "
+    "crossing)",
+    threshold="at least one crossing",
+    quote=DEFORMATION_QUOTE,
+    threshold_source="choice",
+    threshold_reason=IMPORTANCE_REASON,
+)
+def _importance_crossing(config: PipelineConfig) -> ClaimResult:
+    table = figure_table(config, IMPORTANCE_FIGURE)
+    if table.empty:
+        return insufficient("no restarts")
+    found = int(table["crossings_found"].iloc[0])
+    if found == 0:
+        geometries = sorted(table.drop_duplicates("instance")["geometry"].unique())
+        return ClaimResult(math.nan, holds=False, detail=f"no crossing; geometries found: {', '.join(geometries)}")
+    return ClaimResult(float(table["crossing_importance"].iloc[0]), holds=True,
+                       detail=f"{found} crossing(s) at I₅ ≈ {table['all_crossings'].iloc[0]}")
+
+
+@claim(
+    id="pentagon-importance-collapses-when-unimportant",
+    figure=IMPORTANCE_FIGURE,
+    source=PERTURBING,
+    statement="Made unimportant enough, the fifth feature is dropped: the selected solution at the smallest "
+    "importance is a digon pair with the fifth feature at zero, while at importance 1 it is a pentagon.",
+    quantity="‖W₅‖ of the selected solution at the smallest I₅ (its geometry must be the digon pair, and the "
+    "selected solution nearest I₅ = 1 a pentagon)",
+    threshold=f"≤ {LEARNED_NORM:g} (not learned)",
+    quote="If we make it sufficiently sparse, there's a phase change, and it collapses from a pentagon to a pair "
+    "of digons with the sparser point at zero.",
+    threshold_source="choice",
+    threshold_reason=IMPORTANCE_REASON + "; 'at zero' read as not learned, ‖W₅‖ ≤ 0.5 as everywhere",
+)
+def _importance_collapse(config: PipelineConfig) -> ClaimResult:
+    selected = _importance_selected(figure_table(config, IMPORTANCE_FIGURE))
+    if selected.empty:
+        return insufficient("no selected solutions")
+    least = selected.iloc[0]
+    unit = selected.iloc[int((selected["extra_feature_importance"].apply(math.log)).abs().idxmin())]
+    holds = least["extra_norm"] <= LEARNED_NORM and least["geometry"] == DIGON_PAIR and unit["geometry"] == PENTAGON
+    return ClaimResult(float(least["extra_norm"]), holds=bool(holds),
+                       detail=f"I₅ = {least['extra_feature_importance']:.3g}: {least['geometry']}, ‖W₅‖ = "
+                       f"{least['extra_norm']:.2f}; I₅ = {unit['extra_feature_importance']:.3g}: {unit['geometry']}")
+
+
+@claim(
+    id="pentagon-importance-more-room",
+    figure=IMPORTANCE_FIGURE,
+    source=PERTURBING,
+    statement="Made more important, the fifth feature gets more room: the pentagon deforms, its neighbours moving "
+    "away from it.",
+    quantity="angle between the fifth feature's two neighbours in the most important selected pentagon minus that "
+    "in the least important selected pentagon (degrees)",
+    threshold="> 0",
+    quote=DEFORMATION_QUOTE,
+    threshold_source="choice",
+    threshold_reason=IMPORTANCE_REASON,
+)
+def _importance_room(config: PipelineConfig) -> ClaimResult:
+    selected = _importance_selected(figure_table(config, IMPORTANCE_FIGURE))
+    pentagons = selected[selected["geometry"] == PENTAGON]
+    if len(pentagons) < 2:
+        return insufficient(f"{len(pentagons)} importance with a selected pentagon (need 2)")
+    least, most = pentagons.iloc[0], pentagons.iloc[-1]
+    value = float(most["extra_neighbour_gap_deg"] - least["extra_neighbour_gap_deg"])
+    return ClaimResult(value, holds=value > 0,
+                       detail=f"{least['extra_neighbour_gap_deg']:.0f}° at I₅={least['extra_feature_importance']:.3g} → "
+                       f"{most['extra_neighbour_gap_deg']:.0f}° at I₅={most['extra_feature_importance']:.3g} "
+                       "(regular pentagon: 144°)")

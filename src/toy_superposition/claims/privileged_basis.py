@@ -17,7 +17,7 @@ from ..analysis.statistics import proportion
 from ..config import PipelineConfig
 from .registry import ClaimResult, claim, insufficient
 from .sources import paper
-from .tables import figure_table
+from .tables import figure_table, rows_of
 
 SOURCE = paper("Superposition in a Privileged Basis")
 VISUALIZING = paper("Superposition in a Privileged Basis", "Visualizing Superposition in Terms of Neurons")
@@ -103,3 +103,98 @@ def _aligned(config: PipelineConfig) -> ClaimResult:
     detail = "; ".join(f"1−S={p:g}: ReLU hidden {r.relu_hidden:.2f} vs linear hidden {r[LINEAR_HIDDEN]:.2f}"
                        for p, r in purity.sort_index(ascending=False).iterrows())
     return ClaimResult(value, low, high, holds=bool(higher.all()), detail=detail)
+
+
+# --- issue 14: the ReLU hidden layer model's limitation -----------------------------------------
+
+BIAS_FIGURE = "relu-hidden-bias"
+#: "Most" neurons: the project's reading of a majority statement.
+MOST_NEURONS = 0.75
+
+
+def _shares(config: PipelineConfig) -> pd.DataFrame:
+    return rows_of(figure_table(config, BIAS_FIGURE), "share")
+
+
+def _pooled(shares: pd.DataFrame, model: str, many: bool | None = None) -> tuple[int, int]:
+    """(linear, counted) mixed-sign used neurons of one model kind, pooled over densities; ``many``
+    picks the experiment with more (True) or fewer (False) features."""
+    rows = shares[shares["model"] == model]
+    if many is not None and len(rows):
+        pick = rows["features"].max() if many else rows["features"].min()
+        rows = rows[rows["features"] == pick]
+    return int(rows["linear_mixed"].sum()), int(rows["used_mixed"].sum())
+
+
+@claim(
+    id="relu-hidden-bias-shifts-neurons-linear",
+    figure=BIAS_FIGURE,
+    source=SOURCE,
+    statement="Given a hidden-layer bias, the ReLU hidden layer model sets its biases positive and its neurons "
+    "behave linearly: the ReLU almost never clips a used neuron, even one with weights of both signs.",
+    quantity="fraction of used neurons with weights of both signs whose pre-activation is negative on ≤ 1% of "
+    "inputs, every restart and density of the biased model (95% Wilson interval)",
+    threshold=f"≥ {MOST_NEURONS:g}",
+    quote="For example, given a hidden layer bias, the model will set all the biases to be positive, shifting the "
+    "neurons into a positive regime where they behave linearly.",
+    threshold_source="choice",
+    threshold_reason="'all the biases ... behave linearly' read as most neurons (the project's 0.75), linear as "
+    "clipped on at most 1% of the inputs",
+)
+def _bias_linear(config: PipelineConfig) -> ClaimResult:
+    shares = _shares(config)
+    linear, counted = _pooled(shares, "relu_hidden_bias")
+    if counted == 0:
+        return insufficient("no used mixed-sign neuron in the biased model")
+    value, low, high = proportion(linear, counted)
+    positive = shares.loc[shares["model"] == "relu_hidden_bias", "share_positive_bias"].mean()
+    return ClaimResult(value, low, high, holds=value >= MOST_NEURONS,
+                       detail=f"{linear} of {counted}; hidden biases positive for {positive:.0%} of used neurons "
+                       "(mean over densities)")
+
+
+@claim(
+    id="relu-hidden-no-bias-uses-the-relu",
+    figure=BIAS_FIGURE,
+    source=SOURCE,
+    statement="Without a hidden bias and with few features (n=10, m=5) the model cannot avoid its ReLU: fewer of its "
+    "mixed-sign neurons are in the linear regime than with a bias.",
+    quantity="share of used mixed-sign neurons in the linear regime with a hidden bias minus without (n=10)",
+    threshold="> 0",
+    quote="The model will only use the ReLU activation function if absolutely forced, which is a significant mark "
+    "against studying this toy model.",
+    threshold_source="text",
+    threshold_reason="'only ... if absolutely forced': the unbiased small model, which is forced, uses it more",
+)
+def _no_bias_uses_relu(config: PipelineConfig) -> ClaimResult:
+    shares = _shares(config)
+    with_bias, without = _pooled(shares, "relu_hidden_bias"), _pooled(shares, "relu_hidden", many=False)
+    if with_bias[1] == 0 or without[1] == 0:
+        return insufficient("no used mixed-sign neurons in one of the models")
+    value = with_bias[0] / with_bias[1] - without[0] / without[1]
+    return ClaimResult(value, holds=value > 0, detail=f"with bias {with_bias[0]}/{with_bias[1]}, without (n=10) "
+                       f"{without[0]}/{without[1]}")
+
+
+@claim(
+    id="relu-hidden-many-features-simulate-bias",
+    figure=BIAS_FIGURE,
+    source=SOURCE,
+    statement="Without a hidden bias but with many features (n=100, m=5), more mixed-sign neurons are in the linear "
+    "regime than with few (n=10): the model simulates a bias by averaging over many features.",
+    quantity="share of used mixed-sign neurons in the linear regime at n=100 minus at n=10 (no hidden bias)",
+    threshold="> 0",
+    quote="If one removes the bias, but gives the model enough features, it will simulate a bias by averaging over "
+    "many features.",
+    threshold_source="text",
+    threshold_reason="'enough features ... simulate a bias': more linear-regime neurons with more features",
+)
+def _many_features(config: PipelineConfig) -> ClaimResult:
+    shares = _shares(config)
+    many, few = _pooled(shares, "relu_hidden", many=True), _pooled(shares, "relu_hidden", many=False)
+    rows = shares[shares["model"] == "relu_hidden"]
+    if rows["features"].nunique() < 2 or many[1] == 0 or few[1] == 0:
+        return insufficient("needs two unbiased experiments with used mixed-sign neurons")
+    value = many[0] / many[1] - few[0] / few[1]
+    return ClaimResult(value, holds=value > 0, detail=f"n={int(rows['features'].max())}: {many[0]}/{many[1]}, "
+                       f"n={int(rows['features'].min())}: {few[0]}/{few[1]}")

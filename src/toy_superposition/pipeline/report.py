@@ -123,6 +123,8 @@ def md5(path: Path) -> str:
 
 
 def _settings_rows(config: PipelineConfig, experiments: tuple[str, ...]) -> str:
+    if not experiments:
+        return "<p class='none'>Computed from closed forms and exact quadrature; no experiment is trained.</p>"
     rows = []
     for name in experiments:
         spec = config.experiment(name)

@@ -63,6 +63,7 @@ def fused_step(
     importance: Tensor,
     dropout: Tensor | None,
     l1_penalty: Tensor | None,
+    adversarial_fraction: Tensor | None = None,
 ) -> Tensor:
     """One AdamW step on a fresh batch; updates ``params`` and the moments in place.
 
@@ -85,6 +86,7 @@ def fused_step(
             None if dropout is None else dropout[group],
             None if l1_penalty is None else l1_penalty[group],
             key, group.start,
+            None if adversarial_fraction is None else adversarial_fraction[group],
         )  # fmt: skip
         losses.append(loss)
         group_grads.append(grads)
@@ -111,10 +113,12 @@ def make_fused_step(spec: ExperimentSpec, dist: FeatureDistribution) -> Callable
     model, training = spec.model, spec.training
     kind, set_size, signed = dist.kind, dist.set_size, dist.signed
 
-    def step_graph(params, exp_avg, exp_avg_sq, scalars, key, probability, importance, dropout, l1_penalty):
+    def step_graph(params, exp_avg, exp_avg_sq, scalars, key, probability, importance, dropout, l1_penalty,
+                   adversarial_fraction):
         return fused_step(
             model, training.batch_size, training.weight_decay, kind, set_size, signed,
             params, exp_avg, exp_avg_sq, scalars, key, probability, importance, dropout, l1_penalty,
+            adversarial_fraction,
         )  # fmt: skip
 
     # A code object of its own: Dynamo caches compiled graphs per code object and, after
@@ -131,6 +135,7 @@ def compiled_step(
     dropout: Tensor | None,
     l1: Tensor | None,
     compile: bool = True,
+    adversarial_fraction: Tensor | None = None,
 ) -> Callable[[float], Tensor]:
     """``step_fn(lr) -> per-instance loss (I,)``: one compiled training step, updating ``params`` and ``state``.
 
@@ -150,7 +155,7 @@ def compiled_step(
         key = torch.randint(KEY_HIGH, (), dtype=torch.int64, device=device)  # torch's global generator
         return graph(
             params, state.exp_avg, state.exp_avg_sq, scalars, key,
-            dist.probability, dist.importance, dropout, l1,
+            dist.probability, dist.importance, dropout, l1, adversarial_fraction,
         )  # fmt: skip
 
     return step_fn

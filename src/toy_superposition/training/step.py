@@ -11,26 +11,35 @@ layout of ``models.forward``; see docs/benchmark.md. Parameters keep their saved
 
 Maths, per instance (``W_enc`` (n, m) is W or W1; the decoder ``D`` (n, m) is W for the
 tied models and W2ᵀ for the absolute-value model; ``s = mask / (1 − p)`` is the dropout
-scale, ``s = 1`` without dropout)::
+scale, ``s = 1`` without dropout; ``x̃ = x + δ`` is the adversarially attacked input,
+``x̃ = x`` without adversarial training; ``c`` the hidden bias of relu_hidden_bias, else 0)::
 
-    a = W_encᵀ x               (m, B)    pre-activation of the hidden layer
-    h = ReLU(a) or a                     ReLU for relu_hidden and absolute_value
+    a = W_encᵀ x̃ + c           (m, B)    pre-activation of the hidden layer
+    h = ReLU(a) or a                     ReLU for relu_hidden(_bias) and absolute_value
     u = h ⊙ s                            what the decoder sees
     z = D u + b                (n, B)    pre-activation of the output
-    x' = ReLU(z) or z                    identity for the linear model
-    e = x' − y                           y = x, or |x| for absolute_value
+    x' = f(z)                            f = ReLU, identity (linear), GELU, SiLU or tanh
+    e = x' − y                           y = x (the clean input), or |x| for absolute_value
     L = (1 / (B n)) Σ I ⊙ e²  +  λ (1 / B) Σ |h|           (L1 term only when λ > 0)
 
 and the gradients of ``L`` (summed over instances, so each instance gets its own)::
 
-    g   = ∂L/∂z = 2 I ⊙ e ⊙ [z > 0] / (B n)       ([z > 0] dropped for the linear model)
-    ∂b  = Σ_B g
+    g   = ∂L/∂z = 2 I ⊙ e ⊙ f'(z) / (B n)        (f' = [z > 0] for ReLU, 1 for the linear model)
+    ∂b  = Σ_B g                                   (0 for relu_output_bias_free: b stays 0)
     ∂D  = g uᵀ                 (n, m)
     ∂u  = Dᵀ g                 (m, B)
     ∂h  = ∂u ⊙ s + λ sign(h) / B
     ∂a  = ∂h ⊙ [a > 0] or ∂h
-    ∂W_enc = x ∂aᵀ             (n, m)
-    tied models (W_enc = D = W):  ∂W = g uᵀ + x ∂aᵀ
+    ∂c  = Σ_B ∂a
+    ∂W_enc = x̃ ∂aᵀ             (n, m)
+    tied models (W_enc = D = W):  ∂W = g uᵀ + x̃ ∂aᵀ
+
+``f'`` for GELU, SiLU and tanh is computed by ``torch.ops.aten.gelu_backward`` /
+``silu_backward`` / ``tanh_backward``, the kernels autograd itself runs for these functions.
+The adversarial perturbation ``δ_b = λ G_{k_b}/‖G_{k_b}‖`` (``G = W Wᵀ``, a random feature
+``k_b`` per input, ``λ = fraction · mean_b ‖x_b‖``; ``models.adversarial_input``) is a
+constant for the gradient (Danskin's theorem, as adversarial training usually treats its
+attack), so the only change to the backward pass is ``x̃`` in the encoder's gradient.
 
 The two (n, m) products are computed transposed, as (m, B) @ (B, n), which suits MKL.
 
@@ -52,6 +61,7 @@ import torch
 from torch import Tensor
 
 from ..distributions import FeatureDistribution, sample_features
+from ..models import BIAS_FREE, HIDDEN_RELU, OUTPUT_ACTIVATIONS, activate
 
 
 def _as_int64(constant: int) -> int:
@@ -141,6 +151,38 @@ def sample_dropout_scale(
     return torch.where(u < keep, 1.0 / keep, 0.0)
 
 
+def attack_perturbation(W: Tensor, x: Tensor, fraction: Tensor, feature: Tensor) -> Tensor:
+    """δ (I, n, B) of adversarial training, feature-major: ``δ_b = λ G_{k_b} / ‖G_{k_b}‖``.
+
+    W (I, n, m), x (I, n, B) clean inputs, fraction (I,), feature (I, B) integer (``k_b``);
+    ``λ = fraction · mean_b ‖x_b‖``. ``G`` is symmetric, so column ``k_b`` of G is row
+    ``G_{k_b}``. The same numbers as ``models.adversarial_input`` (the reference), laid out
+    for the step; a constant for the gradient (Danskin).
+    """
+    n_features = x.shape[1]
+    gram = torch.bmm(W, W.transpose(1, 2))  # (I, n, n)
+    columns = gram.gather(2, feature[:, None, :].expand(-1, n_features, -1))  # (I, n, B)
+    norms = columns.norm(dim=1)  # (I, B): ‖G_{k_b}‖
+    budget = fraction * x.norm(dim=1).mean(dim=1)  # (I,)
+    scale = torch.where(norms > 0, budget[:, None] / norms.clamp_min(torch.finfo(W.dtype).tiny), 0.0)
+    return columns * scale[:, None, :]
+
+
+def _output_backward(activation: str, grad_out: Tensor, pre_out: Tensor, out: Tensor) -> Tensor:
+    """∂L/∂z from ∂L/∂x' through ``x' = f(z)`` (autograd's own kernels for GELU, SiLU, tanh)."""
+    if activation == "relu":
+        return torch.where(pre_out > 0, grad_out, 0.0)
+    if activation == "identity":
+        return grad_out
+    if activation == "gelu":
+        return torch.ops.aten.gelu_backward(grad_out, pre_out)
+    if activation == "silu":
+        return torch.ops.aten.silu_backward(grad_out, pre_out)
+    if activation == "tanh":
+        return torch.ops.aten.tanh_backward(grad_out, out)
+    raise ValueError(f"unknown output activation {activation!r}")
+
+
 def forward_backward(
     model: str,
     params: dict[str, Tensor],
@@ -148,11 +190,13 @@ def forward_backward(
     importance: Tensor,
     dropout_scale: Tensor | None = None,
     l1_penalty: Tensor | None = None,
+    perturbation: Tensor | None = None,
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """Per-instance loss (I,) and the gradients of their sum (module docstring), feature-major.
 
     x: (I, n, B) inputs; importance: (I, n); dropout_scale: (I, m, B) or None;
-    l1_penalty: (I,) or None. The gradients have the shapes of ``params``.
+    l1_penalty: (I,) or None; perturbation: the adversarial δ (I, n, B) added to the input
+    (not to the target) or None. The gradients have the shapes of ``params``.
     """
     n_instances, n_features, batch = x.shape
     if model == "absolute_value":
@@ -163,22 +207,24 @@ def forward_backward(
         W_enc = decoder = params["W"]  # (I, n, m)
         target = x
     b = params["b"]  # (I, n)
-    relu_hidden = model in ("relu_hidden", "absolute_value")
+    relu_hidden = model in HIDDEN_RELU
+    activation = OUTPUT_ACTIVATIONS[model]
+    x_in = x if perturbation is None else x + perturbation  # x̃
 
-    pre_hidden = torch.bmm(W_enc.transpose(1, 2), x)  # a: (I, m, B)
+    pre_hidden = torch.bmm(W_enc.transpose(1, 2), x_in)  # a: (I, m, B)
+    if "b_hidden" in params:
+        pre_hidden = pre_hidden + params["b_hidden"][:, :, None]
     hidden = torch.relu(pre_hidden) if relu_hidden else pre_hidden
     used = hidden if dropout_scale is None else hidden * dropout_scale  # u: (I, m, B)
     pre_out = torch.bmm(decoder, used) + b[:, :, None]  # z: (I, n, B)
-    out = pre_out if model == "linear" else torch.relu(pre_out)
+    out = activate(activation, pre_out)
     error = out - target
     weighted_error = importance[:, :, None] * error
     # Σ over the batch first: the same (I, n) × B reduction as ∂b, so a compiled step fuses them.
     loss = (weighted_error * error).sum(dim=2).sum(dim=1) / (batch * n_features)
 
-    grad_pre_out = weighted_error * (2.0 / (batch * n_features))  # g: (I, n, B)
-    if model != "linear":
-        grad_pre_out = torch.where(pre_out > 0, grad_pre_out, 0.0)
-    grad_b = grad_pre_out.sum(dim=2)  # (I, n)
+    grad_pre_out = _output_backward(activation, weighted_error * (2.0 / (batch * n_features)), pre_out, out)  # g
+    grad_b = torch.zeros_like(b) if model in BIAS_FREE else grad_pre_out.sum(dim=2)  # (I, n)
     grad_used = torch.bmm(decoder.transpose(1, 2), grad_pre_out)  # ∂u: (I, m, B)
     grad_hidden = grad_used if dropout_scale is None else grad_used * dropout_scale
     if l1_penalty is not None:
@@ -187,10 +233,13 @@ def forward_backward(
     grad_pre_hidden = torch.where(pre_hidden > 0, grad_hidden, 0.0) if relu_hidden else grad_hidden
 
     grad_decoder_t = torch.bmm(used, grad_pre_out.transpose(1, 2))  # (g uᵀ)ᵀ: (I, m, n)
-    grad_encoder_t = torch.bmm(grad_pre_hidden, x.transpose(1, 2))  # (x ∂aᵀ)ᵀ: (I, m, n)
+    grad_encoder_t = torch.bmm(grad_pre_hidden, x_in.transpose(1, 2))  # (x̃ ∂aᵀ)ᵀ: (I, m, n)
     if model == "absolute_value":
         return loss, {"W1": grad_encoder_t.transpose(1, 2), "W2": grad_decoder_t, "b": grad_b}
-    return loss, {"W": (grad_decoder_t + grad_encoder_t).transpose(1, 2), "b": grad_b}
+    grads = {"W": (grad_decoder_t + grad_encoder_t).transpose(1, 2), "b": grad_b}
+    if "b_hidden" in params:
+        grads["b_hidden"] = grad_pre_hidden.sum(dim=2)  # (I, m)
+    return loss, grads
 
 
 def loss_and_grads(
@@ -201,12 +250,16 @@ def loss_and_grads(
     dropout: Tensor | None = None,
     l1_penalty: Tensor | None = None,
     generator: torch.Generator | None = None,
+    adversarial_fraction: Tensor | None = None,
+    attacked_feature: Tensor | None = None,
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """Per-instance loss (I,) and the gradients of their sum, for a batch x (I, B, n).
 
     ``dropout`` (I,) applies training-time dropout to the hidden vector (relu_output_dropout),
     with the mask drawn from ``generator`` exactly as ``models.forward`` draws it;
-    ``l1_penalty`` (I,) adds ``λ · mean_b Σ_j |h_j|`` to each instance's loss.
+    ``l1_penalty`` (I,) adds ``λ · mean_b Σ_j |h_j|`` to each instance's loss;
+    ``adversarial_fraction`` (I,) with ``attacked_feature`` (I, B) attacks every input
+    (``models.adversarial_input``).
     """
     n_instances, batch, _ = x.shape
     scale = None
@@ -215,7 +268,20 @@ def loss_and_grads(
         keep = (1.0 - dropout)[:, None, None]
         mask = torch.rand((n_instances, batch, hidden_size), generator=generator, device=x.device, dtype=x.dtype) < keep
         scale = (mask / keep).transpose(1, 2)  # (I, m, B)
-    return forward_backward(model, params, x.transpose(1, 2), importance, scale, l1_penalty)
+    x = x.transpose(1, 2)
+    perturbation = None
+    if adversarial_fraction is not None:
+        perturbation = attack_perturbation(params["W"], x, adversarial_fraction, attacked_feature)
+    return forward_backward(model, params, x, importance, scale, l1_penalty, perturbation)
+
+
+def sample_attacked_feature(
+    n_instances: int, n_features: int, batch_size: int, like: Tensor, key: Tensor | None = None,
+    first_instance: int = 0,
+) -> Tensor:
+    """The feature ``k_b`` each input's adversarial attack targets, uniform over the n features: (I, B) int64."""
+    u = uniform((n_instances, 1, batch_size), like, key, 2, first_instance)[:, 0, :]
+    return (u * n_features).long().clamp_(max=n_features - 1)
 
 
 def sample_loss_and_grads(
@@ -227,8 +293,9 @@ def sample_loss_and_grads(
     l1_penalty: Tensor | None,
     key: Tensor | None = None,
     first_instance: int = 0,
+    adversarial_fraction: Tensor | None = None,
 ) -> tuple[Tensor, dict[str, Tensor]]:
-    """Draw a fresh batch (and dropout mask) and return loss and gradients.
+    """Draw a fresh batch (and dropout mask, and attacked features) and return loss and gradients.
 
     Random numbers come from torch's global generator, or from :func:`counter_uniform` keyed
     by ``key`` (the compiled step, which passes groups of instances; see :func:`uniform`).
@@ -238,7 +305,11 @@ def sample_loss_and_grads(
     if dropout is not None and model == "relu_output_dropout":
         hidden_size = params["W"].shape[2]
         scale = sample_dropout_scale(dropout, (x.shape[0], hidden_size, batch_size), key, first_instance)
-    return forward_backward(model, params, x, dist.importance, scale, l1_penalty)
+    perturbation = None
+    if adversarial_fraction is not None:
+        feature = sample_attacked_feature(x.shape[0], x.shape[1], batch_size, dist.probability, key, first_instance)
+        perturbation = attack_perturbation(params["W"], x, adversarial_fraction, feature)
+    return forward_backward(model, params, x, dist.importance, scale, l1_penalty, perturbation)
 
 
 TRANSPOSED_GRADIENTS = ("W", "W1")  # forward_backward computes these (I, n, m) gradients as (I, m, n) products

@@ -132,9 +132,12 @@ def train(
     dropout = per_instance(plan, "dropout", device) if spec.model == "relu_output_dropout" else None
     l1 = per_instance(plan, "l1_penalty", device)
     l1 = l1 if bool((l1 > 0).any()) else None
+    adversarial = per_instance(plan, "adversarial_fraction", device)
+    adversarial = adversarial if bool((adversarial > 0).any()) else None
 
     def step_fn(lr: float) -> Tensor:
-        loss, grads = sample_loss_and_grads(spec.model, params, dist, training.batch_size, dropout, l1)
+        loss, grads = sample_loss_and_grads(spec.model, params, dist, training.batch_size, dropout, l1,
+                                            adversarial_fraction=adversarial)
         if training.optimizer == "sgd":
             sgd_update(params, grads, lr, training.weight_decay)
         else:
@@ -142,7 +145,7 @@ def train(
         return loss
 
     if should_compile(training, device):
-        step_fn = compiled_step(spec, params, state, dist, dropout, l1)
+        step_fn = compiled_step(spec, params, state, dist, dropout, l1, adversarial_fraction=adversarial)
 
     torch.manual_seed(derive_seed(spec.seed, "data"))
     snapshots: dict[int, dict[str, Tensor]] = {}
