@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from ..config import PipelineConfig
 from .registry import ClaimResult, claim, insufficient
+from .sources import paper
 from .tables import figure_table, rows_of
 
-SOURCE = "Nonlinear Compression (appendix)"
+SOURCE = paper("Comments & Replications", "Replication & Further Results")  # the appendix on nonlinear compression
 FIGURE = "nonlinear-compression"
 QUOTE = ("We can compare the mean squared error loss on random uniform dense values of x and y and see that even "
          "with epsilons as large as 0.1 and Z values as small as 3 the nonlinear compression outperforms linear "

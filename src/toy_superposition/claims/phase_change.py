@@ -125,7 +125,7 @@ _register("phase-3-in-2", "n=3 features in m=2")
 
 # --- issue 14: the exact 2-in-1 loss (McGrath's comment) and other activations (Redwood's) --------
 
-COMMENT = "Comments: exact solution of n=2, m=1 (Tom McGrath)"
+COMMENT = paper("Comments & Replications", "Replication & Further Results")  # Tom McGrath
 EXACT = "phase-2-in-1-exact"
 #: 'Sparsity is low and both features are important', read as 1−S ≥ 1/2 and r within a factor 5 of 1
 #: (the comment gives no numbers).
@@ -284,7 +284,7 @@ claim(
 
 
 ACTIVATIONS = "activation-phase-diagrams"
-REDWOOD = "Comments: replication (Redwood Research)"
+REDWOOD = paper("Comments & Replications", "Replication & Forthcoming Paper")  # Redwood Research
 REDWOOD_QUOTE = ("We found the phase diagrams look quite different depending on the activation function, suggesting "
                  "that in this toy model some activation functions induce more polysemanticity than others.")
 #: 'Quite different': at least a quarter of the points change phase.

@@ -21,6 +21,7 @@ from .tables import figure_table, rows_of
 
 SOURCE = paper("Superposition in a Privileged Basis")
 VISUALIZING = paper("Superposition in a Privileged Basis", "Visualizing Superposition in Terms of Neurons")
+LIMITATIONS = paper("Superposition in a Privileged Basis", "Limitations of The ReLU Hidden Layer Toy Model Simulating Identity")
 #: The paper's "linear hidden layer model": the ReLU output model (its hidden layer h = Wx is linear).
 LINEAR_HIDDEN = "relu_output"
 
@@ -129,7 +130,7 @@ def _pooled(shares: pd.DataFrame, model: str, many: bool | None = None) -> tuple
 @claim(
     id="relu-hidden-bias-shifts-neurons-linear",
     figure=BIAS_FIGURE,
-    source=SOURCE,
+    source=LIMITATIONS,
     statement="Given a hidden-layer bias, the ReLU hidden layer model sets its biases positive and its neurons "
     "behave linearly: the ReLU almost never clips a used neuron, even one with weights of both signs.",
     quantity="fraction of used neurons with weights of both signs whose pre-activation is negative on ≤ 1% of "
@@ -156,7 +157,7 @@ def _bias_linear(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="relu-hidden-no-bias-uses-the-relu",
     figure=BIAS_FIGURE,
-    source=SOURCE,
+    source=LIMITATIONS,
     statement="Without a hidden bias and with few features (n=10, m=5) the model cannot avoid its ReLU: fewer of its "
     "mixed-sign neurons are in the linear regime than with a bias.",
     quantity="share of used mixed-sign neurons in the linear regime with a hidden bias minus without (n=10)",
@@ -179,7 +180,7 @@ def _no_bias_uses_relu(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="relu-hidden-many-features-simulate-bias",
     figure=BIAS_FIGURE,
-    source=SOURCE,
+    source=LIMITATIONS,
     statement="Without a hidden bias but with many features (n=100, m=5), more mixed-sign neurons are in the linear "
     "regime than with few (n=10): the model simulates a bias by averaging over many features.",
     quantity="share of used mixed-sign neurons in the linear regime at n=100 minus at n=10 (no hidden bias)",

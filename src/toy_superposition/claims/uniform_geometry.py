@@ -248,7 +248,7 @@ def _ratio_claim(rows: pd.DataFrame, column: str, expected: pd.Series, what: str
 @claim(
     id="uniform-scaling-n-does-not-matter",
     figure=SCALING,
-    source="Geometry: Uniform Superposition",
+    source=SECTION,
     statement="With n ≫ m the number of features n does not matter: doubling n (same m) leaves D* as it is.",
     quantity="largest |D*(2n) / D*(n) − 1| over the densities where both models learn at most half their "
     "features (the reference interpolated in log 1/(1−S))",
@@ -267,7 +267,7 @@ def _n_does_not_matter(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="uniform-scaling-doubling-m-doubles-features",
     figure=SCALING,
-    source="Geometry: Uniform Superposition",
+    source=SECTION,
     statement="Doubling the hidden dimensions m (same n) doubles the number of features learned, ‖W‖²_F.",
     quantity="largest |‖W‖²_F(2m) / (2 ‖W‖²_F(m)) − 1| over the densities where both models learn at most half "
     "their features (the reference interpolated in log 1/(1−S))",
@@ -285,7 +285,7 @@ def _doubling_m(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="uniform-more-pressure-cleaner-structure",
     figure=SCALING,
-    source="Comments: Fractional Dimensionality and \"Pressure\" (Henighan, Olah)",
+    source=paper("Comments & Replications", "Replication & Further Results"),  # Henighan, Olah
     statement="More features competing for the same dimensions (n doubled, m fixed) give cleaner structure: more of "
     "the learned features sit on the sticky fractions of dimensionality.",
     quantity="share of learned features with D_i within 0.02 of 1, 3/4, 2/3, 1/2, 2/5 or 3/8 in the n-doubled "
@@ -324,7 +324,7 @@ def _tegum(config: PipelineConfig, kind: str) -> pd.DataFrame:
 @claim(
     id="tegum-no-interference-across-factors",
     figure=TEGUM,
-    source="Geometry: Uniform Superposition",
+    source=GEOMETRIC,
     statement="Features in different tegum factors do not interfere: almost none of a model's interference "
     "Σ(Ŵ_i·W_j)² comes from pairs in different factors.",
     quantity="largest, over the selected uniform models with ≥ 2 factors, share of the interference between "
@@ -353,7 +353,7 @@ def _no_cross_interference(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="tegum-factors-are-uniform-polytopes",
     figure=TEGUM,
-    source="Geometry: Uniform Superposition",
+    source=GEOMETRIC,
     statement="Most learned features of the uniform models belong to a tegum factor that is a uniform polytope "
     "(dedicated, digon, triangle, tetrahedron, pentagon, hexagon, square antiprism), with its dimensionality.",
     quantity="fraction of learned features whose factor has the size, rank and dimensionalities (±0.05) of a named "
@@ -378,7 +378,7 @@ def _uniform_factors(config: PipelineConfig) -> ClaimResult:
 @claim(
     id="tegum-split-lines",
     figure=TEGUM,
-    source="Geometry: Uniform Superposition",
+    source=GEOMETRIC,
     statement="Where a triangular bipyramid would put features at 3/5, triangles (2/3) and antipodal pairs (1/2) "
     "co-occur instead: triangle and digon factors appear in the same model, and fewer learned features sit at 3/5 "
     "than at 2/3 or at 1/2.",
