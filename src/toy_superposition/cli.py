@@ -8,6 +8,7 @@ Snakemake rules and DVC stages call exactly these commands, so a stage can also 
     toy-superposition train intro-5-in-2 --profile ci --threads 2
     toy-superposition metrics intro-5-in-2 --profile ci
     toy-superposition figure intro-5-in-2 --profile ci
+    toy-superposition claims --compare paper long
     toy-superposition benchmark
     toy-superposition dvc-yaml [--check]
 """
@@ -23,7 +24,8 @@ import torch
 
 from .artifacts import ArtifactError
 from .config import ConfigError, default_config_path, load_config
-from .pipeline import report, stages
+from .models import init_stds
+from .pipeline import convergence, report, stages
 from .pipeline.dvc_yaml import write_dvc_yaml
 from .training.benchmark import run_benchmark
 
@@ -43,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     for stage in ("claims", "plots", "report"):
         sub = commands.add_parser(stage, help=f"run the {stage} stage of the reproduction report")
         _add_common(sub)
+        if stage == "claims":
+            sub.add_argument("--compare", nargs=2, metavar=("A", "B"), default=None,
+                             help="instead: compare the claims and final losses of profile B against profile A "
+                                  "(both already run) -> A's results/convergence/A-vs-B.{parquet,md}")
 
     for stage in ("data", "train", "metrics", "figure"):
         sub = commands.add_parser(stage, help=f"run the {stage} stage for one experiment or figure")
@@ -80,12 +86,18 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "dvc-yaml":
         return write_dvc_yaml(args.config or default_config_path(), check=args.check)
 
+    if args.command == "claims" and args.compare:
+        first, second = (load_config(args.config, profile=name) for name in args.compare)
+        for path in convergence.run_compare(first, second).values():
+            print(f"wrote {path}")
+        return 0
     config = load_config(args.config, profile=args.profile)
     if args.command == "validate":
         print(f"profile {config.profile}: results in {config.results_dir}/")
         for spec in config.experiments.values():
+            stds = ", ".join(f"{name} {std:.4g}" for name, std in init_stds(spec).items())
             print(f"  experiment {spec.name}: {spec.model}, n={spec.features}, m={spec.hidden}, "
-                  f"{spec.n_instances} instances × {spec.training.steps} steps")
+                  f"{spec.n_instances} instances × {spec.training.steps} steps, init {spec.training.init} (std {stds})")
         for figure in config.figures.values():
             print(f"  figure {figure.name}: from {', '.join(figure.experiments)}")
         return 0
