@@ -40,14 +40,19 @@ def test_default_profile_is_paper(shipped):
     assert config.results_dir == "results"
 
 
-@pytest.mark.parametrize("profile", ["paper", "ci"])
+PROFILES = ["paper", "ci", "long", "reference-init"]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
 def test_shipped_config_validates_for_every_profile(shipped, profile):
-    assert set(shipped["profiles"]) == {"paper", "ci"}
+    assert set(shipped["profiles"]) == set(PROFILES)
     config = load_config(profile=profile)
     assert config.profile == profile
     assert config.results_dir == shipped["profiles"][profile]["results_dir"]
-    assert list(config.experiments) == list(shipped["experiments"])
-    assert list(config.figures) == list(shipped["figures"])
+    chosen = shipped["profiles"][profile].get("figures", list(shipped["figures"]))
+    needed = {name for figure in chosen for name in shipped["figures"][figure]["experiments"]}
+    assert list(config.figures) == [name for name in shipped["figures"] if name in chosen]
+    assert list(config.experiments) == [name for name in shipped["experiments"] if name in needed]
     for name, figure in config.figures.items():
         assert figure.experiments == tuple(shipped["figures"][name]["experiments"])
     for spec in config.experiments.values():
@@ -88,6 +93,55 @@ def test_profile_overrides_are_applied(shipped):
     )
     assert ci.experiment(INTRO).training.learning_rate == cfg.TRAINING_DEFAULTS["learning_rate"]
     assert ci.experiment(INTRO).training.log_every == shipped["profiles"]["ci"]["training"]["log_every"]
+
+
+def test_long_profile_trains_the_headline_experiments_three_times_longer_at_the_papers_batch():
+    paper, long = load_config(profile="paper"), load_config(profile="long")
+    assert long.results_dir == "results/long" and len(long.experiments) < len(paper.experiments)
+    for figure in ("dims-per-feature", "feature-dimensionality", "pressure", "energy-levels", "phase-2-in-1",
+                   "phase-3-in-2", "pentagon-perturbation", "correlated-m2", "anticorrelated-m2",
+                   "dropout-orientation-2d", "dropout-orientation-highdim", "privileged-relu-hidden"):
+        assert figure in long.figures
+    for name, spec in long.experiments.items():
+        base = paper.experiment(name)
+        assert spec.training.steps >= 3 * base.training.steps, name
+        assert spec.training.batch_size == cfg.TRAINING_DEFAULTS["batch_size"] == 1024, name
+        assert spec.restarts >= base.restarts and spec.grid == base.grid, name
+        assert spec.training.init == base.training.init == "per_instance"
+    # the m = 2 non-uniform experiments, which the paper found hard to optimise, get more restarts
+    assert long.experiment("pentagon-perturbation").restarts > paper.experiment("pentagon-perturbation").restarts
+    assert long.experiment("correlated-pairs-m2").restarts > paper.experiment("correlated-pairs-m2").restarts
+
+
+def test_reference_init_profile_differs_from_paper_only_in_init():
+    paper, reference = load_config(profile="paper"), load_config(profile="reference-init")
+    assert reference.results_dir != paper.results_dir
+    assert list(reference.experiments) == list(paper.experiments) and reference.figures == paper.figures
+    for name, spec in reference.experiments.items():
+        assert spec.training.init == "reference"
+        as_paper = dataclasses.replace(spec, training=dataclasses.replace(spec.training, init="per_instance"))
+        assert as_paper == paper.experiment(name), name
+
+
+def test_a_profile_with_figures_runs_their_experiments_only(raw):
+    raw["profiles"]["sub"] = {"results_dir": "results/sub", "figures": ["phase-2-in-1", "dims-per-feature"],
+                              "experiments": {"phase-2-in-1": {"restarts": 3}}}
+    sub = resolve_config(raw, profile="sub")
+    assert list(sub.figures) == ["dims-per-feature", "phase-2-in-1"]  # the config's order
+    assert list(sub.experiments) == ["uniform-400-in-30", "phase-2-in-1"]
+    assert sub.experiment("phase-2-in-1").restarts == 3
+    with pytest.raises(ConfigError, match="experiments.intro-5-in-2: no such experiment"):
+        sub.experiment(INTRO)
+    # the same experiment as the paper profile's, so a profile comparison compares like with like
+    assert sub.experiment("uniform-400-in-30") == load_config(profile="paper").experiment("uniform-400-in-30")
+
+
+def test_init_setting_is_parsed(raw):
+    raw["experiments"][INTRO]["training"] = {"init": 1}
+    assert resolve_config(raw).experiment(INTRO).training.init == 1.0
+    raw["experiments"][INTRO]["training"] = {"init": "reference"}
+    assert resolve_config(raw).experiment(INTRO).training.init == "reference"
+    assert resolve_config(raw).experiment("uniform-400-in-30").training.init == "per_instance"
 
 
 def test_paper_experiment_sizes_match_the_paper():
@@ -303,6 +357,12 @@ BAD = {
     "profile-without-results-dir": (_delete("profiles", "ci", "results_dir"), None, ["profiles.ci", "results_dir"]),
     "negative-seed": (_set("seed", -1), None, ["seed"]),
     "unknown-optimizer": (_set("training", {"optimizer": "adam"}), None, ["training.optimizer", "adam"]),
+    "unknown-init": (_set("training", {"init": "xavier"}), None, ["training.init", "xavier"]),
+    "negative-init-std": (_set(*E, "training", {"init": -0.1}), None, ["experiments.intro-5-in-2.training.init"]),
+    "profile-unknown-figure": (_set("profiles", "ci", "figures", ["dims-per-feature", "nope"]), "ci",
+                               ["profiles.ci.figures", "nope"]),
+    "profile-override-not-trained": (_set("profiles", "ci", "figures", ["dims-per-feature"]), "ci",
+                                     ["profiles.ci.experiments.", "not trained by this profile"]),
     "sgd-compiled": (_set(*E, "training", {"optimizer": "sgd", "compile": True}), None,
                      ["experiments.intro-5-in-2.training.compile", "sgd"]),
     "negative-adversarial-fraction": (_set(*E, "grid", "adversarial_fraction", [0.0, -0.2]), None,

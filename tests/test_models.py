@@ -12,8 +12,10 @@ from toy_superposition.config import load_config
 from toy_superposition.models import (
     forward,
     init_parameters,
+    init_stds,
     loss_per_instance,
     parameter_shapes,
+    reference_std,
     target_of,
     xavier_normal_std,
 )
@@ -243,6 +245,64 @@ def test_init_is_deterministic_and_depends_on_the_experiment(base_spec):
     other = load_config().experiment("basic-20-in-5-relu")
     other = spec_with(other, features=base_spec.features, hidden=base_spec.hidden)
     assert not torch.equal(init_parameters(other, plan_seeds(other))["W"][0], a["W"][0])
+
+
+def with_init(spec, init, **changes):
+    return spec_with(spec, training=dataclasses.replace(spec.training, init=init), **changes)
+
+
+@pytest.mark.parametrize("shape", [(30, 400, 30), (6250, 2, 1), (7, 10, 5), (3, 5, 20)])
+def test_reference_std_is_xavier_normal_of_the_joint_tensor(shape):
+    """The notebook's xavier_normal_ on the (I, a, b) tensor: torch's own fans, gain 1."""
+    fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+    assert reference_std(shape) == pytest.approx(math.sqrt(2.0 / (fan_in + fan_out)), rel=1e-12)
+    instances, a, b = shape
+    assert reference_std(shape) == pytest.approx(math.sqrt(2.0 / (a * b + instances * b)), rel=1e-12)
+
+
+def test_reference_std_by_hand():
+    # n=400, m=30, 30 instances (uniform-400-in-30): sqrt(2 / (12000 + 900)), 5.5x below per-instance
+    assert reference_std((30, 400, 30)) == pytest.approx(0.012451, abs=1e-6)
+    assert xavier_normal_std(400, 30) / reference_std((30, 400, 30)) == pytest.approx(5.477, abs=1e-3)
+
+
+def test_init_stds_for_each_setting(base_spec):
+    spec = spec_with(base_spec, features=400, hidden=30, restarts=30, grid={"feature_probability": (1.0,)})
+    assert init_stds(spec) == {"W": pytest.approx(math.sqrt(2 / 430))}  # the default: per_instance
+    assert init_stds(with_init(spec, "reference")) == {"W": pytest.approx(math.sqrt(2 / (400 * 30 + 30 * 30)))}
+    assert init_stds(with_init(spec, 0.05)) == {"W": 0.05}
+    # the reference scale uses the experiment's own instance count unless told another
+    assert init_stds(with_init(spec, "reference"), n_instances=1) == {"W": pytest.approx(math.sqrt(2 / (12000 + 30)))}
+    absval = with_init(spec, "reference", model="absolute_value")
+    assert init_stds(absval) == {"W1": pytest.approx(math.sqrt(2 / (400 * 30 + 30 * 30))),
+                                 "W2": pytest.approx(math.sqrt(2 / (30 * 400 + 30 * 400)))}
+
+
+@pytest.mark.parametrize("init", ["reference", 0.02])
+def test_init_draws_the_std_it_promises(base_spec, init):
+    spec = with_init(base_spec, init, features=400, hidden=100, restarts=4, grid={"feature_probability": (1.0,)})
+    expected = math.sqrt(2 / (400 * 100 + 4 * 100)) if init == "reference" else init
+    params = init_parameters(spec, plan_seeds(spec))
+    for k in range(4):
+        assert float(params["W"][k].double().std()) == pytest.approx(expected, rel=0.02)  # 40 000 draws
+    assert bool((params["b"] == 0).all())
+
+
+@pytest.mark.parametrize("init", ["reference", 0.3])
+def test_every_init_is_the_same_per_instance_draw_scaled(base_spec, init):
+    """Instances stay independent: instance k's weights are its own generator's draw, only the
+    scale differs between settings (so the reference scale does not mix instances)."""
+    spec = spec_with(base_spec, restarts=3, grid={"feature_probability": (1.0, 0.5)})
+    other = with_init(spec, init)
+    base, scaled = init_parameters(spec, plan_seeds(spec))["W"], init_parameters(other, plan_seeds(other))["W"]
+    ratio = init_stds(other)["W"] / init_stds(spec)["W"]
+    torch.testing.assert_close(scaled, base * ratio, rtol=1e-6, atol=0)
+    # a reference-initialised instance is the same direction in a larger experiment, at its scale
+    bigger = with_init(spec, init, restarts=5)
+    W_big = init_parameters(bigger, plan_seeds(bigger))["W"]
+    first = plan_seeds(bigger).index(plan_seeds(other)[0])
+    scale = init_stds(bigger)["W"] / init_stds(other)["W"]
+    torch.testing.assert_close(W_big[first], scaled[0] * scale, rtol=1e-6, atol=0)
 
 
 def test_init_with_the_config_grid(base_spec):

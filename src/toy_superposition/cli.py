@@ -8,6 +8,7 @@ Snakemake rules and DVC stages call exactly these commands, so a stage can also 
     toy-superposition train intro-5-in-2 --profile ci --threads 2
     toy-superposition metrics intro-5-in-2 --profile ci
     toy-superposition figure intro-5-in-2 --profile ci
+    toy-superposition convergence paper long
     toy-superposition benchmark
     toy-superposition dvc-yaml [--check]
     toy-superposition compare-results --profile ci
@@ -25,8 +26,9 @@ import torch
 
 from .artifacts import ArtifactError
 from .config import ConfigError, default_config_path, load_config
+from .models import init_stds
 from .paths import report_paths
-from .pipeline import compare, compare_claims, report, stages
+from .pipeline import compare, compare_claims, convergence, report, stages
 from .pipeline.dvc_yaml import dvc_yaml_path, write_dvc_yaml
 from .training.benchmark import run_benchmark
 
@@ -52,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "and now, flips first")
             sub.add_argument("--against", type=Path, default=None, metavar="NEW",
                              help="with --compare: compare OLD with this stored table instead of evaluating")
+
+    converge = commands.add_parser(
+        "convergence", help="does a claim converge? compare the claims and final losses of profile B against "
+        "profile A (both already run) -> A's results/convergence/A-vs-B.{parquet,md}")
+    converge.add_argument("profiles", nargs=2, metavar=("A", "B"))
+    converge.add_argument("--config", type=Path, default=None, help="configuration YAML (default: config/config.yaml)")
 
     for stage in ("data", "train", "metrics", "figure"):
         sub = commands.add_parser(stage, help=f"run the {stage} stage for one experiment or figure")
@@ -100,6 +108,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "dvc-yaml":
         return write_dvc_yaml(args.config or default_config_path(), check=args.check)
 
+    if args.command == "convergence":
+        first, second = (load_config(args.config, profile=name) for name in args.profiles)
+        for path in convergence.run_compare(first, second).values():
+            print(f"wrote {path}")
+        return 0
     if args.command == "claims" and args.against is not None:
         if args.compare is None:
             raise ConfigError("--against needs --compare OLD")
@@ -112,8 +125,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "validate":
         print(f"profile {config.profile}: results in {config.results_dir}/")
         for spec in config.experiments.values():
+            stds = ", ".join(f"{name} {std:.4g}" for name, std in init_stds(spec).items())
             print(f"  experiment {spec.name}: {spec.model}, n={spec.features}, m={spec.hidden}, "
-                  f"{spec.n_instances} instances × {spec.training.steps} steps")
+                  f"{spec.n_instances} instances × {spec.training.steps} steps, init {spec.training.init} (std {stds})")
         for figure in config.figures.values():
             print(f"  figure {figure.name}: from {', '.join(figure.experiments) or 'closed forms (trains nothing)'}")
         return 0

@@ -80,6 +80,7 @@ class TrainingConfig:
     snapshot_steps: tuple[int, ...] = tuple(TRAINING_DEFAULTS["snapshot_steps"])
     device: Literal["auto", "cpu", "cuda"] = TRAINING_DEFAULTS["device"]
     compile: Literal["auto"] | bool = TRAINING_DEFAULTS["compile"]
+    init: Literal["per_instance", "reference"] | float = TRAINING_DEFAULTS["init"]
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,8 @@ def _training_from(mapping: dict, key: str) -> TrainingConfig:
         values["snapshot_steps"] = tuple(
             sorted({int(round(v)) for v in expand_sequence(values["snapshot_steps"], f"{key}.snapshot_steps")})
         )
+    if isinstance(values.get("init"), (int, float)):
+        values["init"] = float(values["init"])  # a std given as a number; `1` and `1.0` are the same setting
     return TrainingConfig(**values)
 
 
@@ -357,6 +360,7 @@ def resolve_config(raw: dict, profile: str | None = None, overrides: dict | None
     for name in profile_block.get("experiments", {}):
         if name not in raw["experiments"]:
             raise ConfigError(f"profiles.{profile}.experiments.{name}: no such experiment")
+    chosen_figures, chosen_experiments = profile_selection(raw, profile)
 
     base_seed = int(raw.get("seed", SCHEMA["properties"]["seed"]["default"]))
     training_defaults = deep_merge(raw.get("training", {}), profile_block.get("training", {}))
@@ -402,10 +406,34 @@ def resolve_config(raw: dict, profile: str | None = None, overrides: dict | None
         profile=profile,
         results_dir=profile_block["results_dir"],
         seed=base_seed,
-        experiments=experiments,
-        figures=figures,
+        experiments={name: spec for name, spec in experiments.items() if name in chosen_experiments},
+        figures={name: spec for name, spec in figures.items() if name in chosen_figures},
         raw=raw,
     )
+
+
+def profile_selection(raw: dict, profile: str) -> tuple[set[str], set[str]]:
+    """The figures a profile makes and the experiments they read (``profiles.<p>.figures``;
+    default: every figure and every experiment).
+
+    A profile that lists figures runs a sub-DAG: only these figures, their experiments and their
+    claims. An unknown figure, or an experiment override the selection does not train (it would
+    silently do nothing), is an error naming the key.
+    """
+    block = raw["profiles"][profile]
+    if "figures" not in block:
+        return set(raw["figures"]), set(raw["experiments"])
+    figures = set()
+    for name in block["figures"]:
+        if name not in raw["figures"]:
+            raise ConfigError(f"profiles.{profile}.figures: no such figure {name!r} (known: {', '.join(raw['figures'])})")
+        figures.add(name)
+    experiments = {experiment for name in figures for experiment in raw["figures"][name]["experiments"]}
+    for name in block.get("experiments", {}):
+        if name not in experiments:
+            raise ConfigError(f"profiles.{profile}.experiments.{name}: not trained by this profile "
+                              f"(none of profiles.{profile}.figures reads it)")
+    return figures, experiments
 
 
 def with_training(spec: ExperimentSpec, **changes: Any) -> ExperimentSpec:

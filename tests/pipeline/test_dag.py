@@ -61,6 +61,31 @@ def test_profiles_write_to_separate_results_folders():
     assert "--profile ci" in render(REPO_ROOT / "config" / "config.yaml", "ci", "paper")
 
 
+def test_every_profile_writes_to_its_own_results_folder():
+    configs = {name: load_config(profile=name) for name in ("paper", "ci", "long", "reference-init")}
+    targets = {name: {str(p) for p in all_targets(config)} for name, config in configs.items()}
+    for first in targets:
+        for second in targets:
+            if first < second:
+                assert not targets[first] & targets[second], (first, second)
+
+
+def test_a_profile_with_figures_builds_the_sub_dag_of_those_figures():
+    from toy_superposition.pipeline.dag import stages
+
+    long, paper = load_config(profile="long"), load_config(profile="paper")
+    names = {stage.name for stage in stages(long)}
+    assert {f"figure-{figure}" for figure in long.figures} <= names
+    assert {f"train-{name}" for name in long.experiments} <= names
+    assert "train-intro-5-in-2" not in names and "figure-intro-5-in-2" not in names
+    assert len(names) == 3 * len(long.experiments) + len(long.figures) + 3  # + claims, plots, report
+    assert len(long.experiments) < len(paper.experiments)
+    claims_stage = next(stage for stage in stages(long) if stage.name == "claims")
+    assert all(dep.startswith(("results/long/", "src/")) for dep in claims_stage.deps)
+    text = render(REPO_ROOT / "config" / "config.yaml", "long", "paper")
+    assert "--profile long" in text and "train-intro-5-in-2" not in text
+
+
 def test_snakemake_refuses_overrides_the_stages_would_not_see():
     result = subprocess.run(
         [str(BIN / "snakemake"), "-n", "--cores", "1", "--config", "seed=3"],

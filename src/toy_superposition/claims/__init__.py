@@ -18,6 +18,7 @@ from .tables import figure_table, selected_features
 from . import demonstrating  # noqa: E402,F401  isort: skip
 from . import phase_change  # noqa: E402,F401  isort: skip
 from . import uniform_geometry  # noqa: E402,F401  isort: skip
+from . import pressure  # noqa: E402,F401  isort: skip
 from . import nonuniform_geometry  # noqa: E402,F401  isort: skip
 from . import learning_dynamics  # noqa: E402,F401  isort: skip
 from . import adversarial  # noqa: E402,F401  isort: skip

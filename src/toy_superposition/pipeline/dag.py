@@ -38,7 +38,7 @@ CODE_DEPS = {
                f"{PACKAGE}/metrics.py"],
     "claims": [f"{PACKAGE}/claims/", f"{PACKAGE}/analysis/", f"{PACKAGE}/metrics.py"],
     "plots": [f"{PACKAGE}/pipeline/report.py"],
-    "report": [f"{PACKAGE}/pipeline/report.py"],
+    "report": [f"{PACKAGE}/pipeline/report.py", f"{PACKAGE}/pipeline/convergence.py"],
 }
 
 

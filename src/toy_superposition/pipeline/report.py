@@ -29,6 +29,7 @@ from ..claims import evaluate_claims
 from ..config import PipelineConfig, spec_hash
 from ..paths import experiment_paths, figure_paths, report_paths
 from ..provenance import stamp
+from .convergence import comparisons_for
 from .dag import DIMS_PER_FEATURE_EXPERIMENT, code_deps, figure_inputs
 
 #: The paper's section order (the dropout study last); unknown sections follow in config order.
@@ -141,7 +142,8 @@ def _settings_rows(config: PipelineConfig, experiments: tuple[str, ...]) -> str:
                 for cell in (
                     name, spec.model, spec.features, spec.hidden, f"{spec.importance_decay:g}^i",
                     spec.distribution, grid, spec.restarts,
-                    f"{training.steps} steps × batch {training.batch_size}, lr {training.learning_rate:g} ({training.lr_schedule})",
+                    f"{training.steps} steps × batch {training.batch_size}, lr {training.learning_rate:g} ({training.lr_schedule}), "
+                    f"init {training.init}",
                 )
             )
             + "</tr>"
@@ -173,21 +175,41 @@ def _claim_cell(row) -> str:
     return text
 
 
-def _claim_rows(claims: pd.DataFrame) -> str:
+def _convergence_cell(claim: str, comparisons: dict[str, pd.DataFrame]) -> str:
+    """One line per comparison table (``toy-superposition convergence``) that has this claim."""
+    lines = []
+    for other, table in comparisons.items():
+        match = table[table["claim"] == claim]
+        if match.empty:
+            continue
+        row = match.iloc[0]
+        mark = {True: "converged", False: "not converged"}.get(row["converged"] if row["converged"] is not pd.NA
+                                                               else None, "undecided")
+        moved = "" if row["delta"] != row["delta"] else f"; Δ {row['delta']:+.3g}"
+        scale = "" if row["half_width"] != row["half_width"] else f" (±{row['half_width']:.3g})"
+        lines.append(f"<b>{html.escape(other)}</b>: {mark}<br><small>{html.escape(row['status'])}{moved}{scale}</small>")
+    return "<br>".join(lines) or "<small>—</small>"
+
+
+def _claim_rows(claims: pd.DataFrame, comparisons: dict[str, pd.DataFrame] | None = None) -> str:
     if claims.empty:
         return "<p class='none'>No claim is checked against this figure yet.</p>"
+    comparisons = comparisons or {}
     rows = []
     for row in claims.itertuples():
         interval = "" if row.ci_low != row.ci_low else f" [{row.ci_low:.3g}, {row.ci_high:.3g}]"
         verdict = "holds" if row.holds else "does not hold"
+        convergence = f"<td>{_convergence_cell(row.claim, comparisons)}</td>" if comparisons else ""
         rows.append(
             f"<tr class='{'holds' if row.holds else 'fails'}' id='claim-{html.escape(row.claim)}'>"
             f"<td>{_claim_cell(row)}</td>"
             f"<td>{html.escape(row.quantity)}</td><td>{row.value:.4g}{interval}</td>"
-            f"<td>{_threshold_cell(row)}</td><td><b>{verdict}</b><br><small>{html.escape(row.detail)}</small></td></tr>"
+            f"<td>{_threshold_cell(row)}</td><td><b>{verdict}</b><br><small>{html.escape(row.detail)}</small></td>"
+            f"{convergence}</tr>"
         )
     header = ("<tr><th>claim (and the sentence it tests)</th><th>measured</th><th>value [95% CI]</th>"
-              "<th>threshold (source)</th><th>result</th></tr>")
+              "<th>threshold (source)</th><th>result</th>"
+              + ("<th>convergence (toy-superposition convergence)</th>" if comparisons else "") + "</tr>")
     return f"<table class='claims'>{header}{''.join(rows)}</table>"
 
 
@@ -198,7 +220,7 @@ figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee
 figcaption { font-size: .95em; margin: .4em 0; }
 table { border-collapse: collapse; font-size: .85em; margin: .5em 0; width: 100%; }
 th, td { border: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; }
-tr.holds td:last-child { background: #e7f6e7; } tr.fails td:last-child { background: #fbe9e7; }
+tr.holds td:nth-child(5) { background: #e7f6e7; } tr.fails td:nth-child(5) { background: #fbe9e7; }
 .provenance { font-family: monospace; font-size: .75em; color: #666; word-break: break-all; }
 .none { color: #777; font-style: italic; }
 blockquote.quote { margin: .3em 0 0 .8em; color: #555; font-size: .95em; }
@@ -210,6 +232,7 @@ def render_report(config: PipelineConfig) -> str:
     paths = report_paths(config)
     claims = read_parquet(paths["claims_table"])
     provenance = stamp(code_deps("report"))
+    comparisons = comparisons_for(config)  # written by `toy-superposition convergence`, shown when present
     held = int(claims["holds"].sum()) if len(claims) else 0
     sections: dict[str, list[str]] = {}
     for figure in config.figures.values():
@@ -229,14 +252,14 @@ def render_report(config: PipelineConfig) -> str:
             f"<figure id='{figure.name}'><h3>{html.escape(figure.name)}</h3>"
             f"<img alt='{html.escape(figure.name)}' src='data:image/png;base64,{image}'>"
             f"<figcaption>{html.escape(figure.description or figure.name)}</figcaption>"
-            f"<h4>Claims tested</h4>{_claim_rows(figure_claims)}"
+            f"<h4>Claims tested</h4>{_claim_rows(figure_claims, comparisons)}"
             f"<h4>Settings</h4>{_settings_rows(config, figure.experiments)}"
             f"<p class='provenance'>{html.escape(line)}</p></figure>"
         )
         sections.setdefault(figure.section or "Other", []).append(block)
     ordered = [s for s in SECTION_ORDER if s in sections] + [s for s in sections if s not in SECTION_ORDER]
     body = "".join(f"<h2>{html.escape(section)}</h2>{''.join(sections[section])}" for section in ordered)
-    summary_rows = _claim_rows(claims)
+    summary_rows = _claim_rows(claims, comparisons)
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<meta name='generator' content='toy-superposition {html.escape(provenance['toy_superposition_version'])}'>"

@@ -1,0 +1,55 @@
+"""Figure ``pressure``: its table holds what analysis.uniform_geometry computes from each
+experiment's selected models (tiny ci-sized trainings), and marks the claims' rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toy_superposition.analysis.uniform_geometry import polytope_share, ratio_of_proportions
+from toy_superposition.artifacts import read_parquet
+from toy_superposition.figures import render_figure
+from toy_superposition.paths import experiment_paths, figure_paths
+
+
+@pytest.fixture(scope="module")
+def table(config) -> pd.DataFrame:
+    paths = figure_paths(config, "pressure")
+    render_figure(config, config.figure("pressure"), paths)
+    return pd.read_parquet(paths[2])
+
+
+def test_one_share_row_per_experiment_and_density_from_the_selected_models(config, table):
+    shares = table[table["row"] == "share"]
+    figure = config.figure("pressure")
+    assert len(shares) == sum(len(config.experiment(n).grid["feature_probability"]) for n in figure.experiments)
+    for row in shares.itertuples():
+        paths = experiment_paths(config, row.experiment)
+        instances, features = read_parquet(paths.instances), read_parquet(paths.features)
+        chosen = instances[instances["selected"] & np.isclose(instances["feature_probability"], row.feature_probability)]
+        mine = features[features["instance"].isin(chosen["instance"])]
+        expected = polytope_share(mine["norm"].to_numpy(), mine["dimensionality"].to_numpy())
+        assert (row.learned, row.in_range, row.near) == (expected.learned, expected.in_range, expected.near)
+        assert row.features == config.experiment(row.experiment).features
+        np.testing.assert_allclose(row.d_star, row.hidden / (mine["norm"] ** 2).sum(), rtol=1e-12)
+
+
+def test_trend_rows_compare_the_largest_with_the_smallest_n(table):
+    shares, trends = table[table["row"] == "share"], table[table["row"] == "trend"]
+    assert len(trends) == shares["feature_probability"].nunique()
+    for row in trends.itertuples():
+        here = shares[shares["feature_probability"] == row.feature_probability].sort_values("features")
+        low, high = here.iloc[0], here.iloc[-1]
+        assert (row.features_low, row.features_high) == (low["features"], high["features"])
+        expected = ratio_of_proportions(int(high["near"]), int(high["in_range"]), int(low["near"]), int(low["in_range"]))
+        np.testing.assert_allclose([row.ratio, row.ratio_low, row.ratio_high], expected, equal_nan=True)
+
+
+def test_claim_rows_are_at_the_sparsest_density(table):
+    sparsest = table["feature_probability"].min()
+    (trend,) = table[table["claim_id"] == "pressure-cleaner-structure"].itertuples()
+    (share,) = table[table["claim_id"] == "pressure-clusters-at-fractions"].itertuples()
+    assert trend.row == "trend" and trend.feature_probability == sparsest
+    assert share.row == "share" and share.feature_probability == sparsest
+    assert share.features == table["features"].max()
