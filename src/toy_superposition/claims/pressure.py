@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from ..config import PipelineConfig
 from .registry import ClaimResult, claim, insufficient
+from .sources import paper
 from .tables import figure_table
 
-SOURCE = "Comments: Fractional Dimensionality and \"Pressure\""
+#: The comment "Fractional Dimensionality and 'Pressure'" (Henighan, Olah) stands under this heading.
+SOURCE = paper("Comments & Replications", "Replication & Further Results")
 QUOTE = ("Cleaner structure often seems to emerge when there is more \"pressure\" – more features competing to be "
          "represented. This is especially true at high sparsity levels.")
 #: Clusters "appear": at least twice the chance rate at the lower 95% bound, the bar of
