@@ -8,7 +8,7 @@ Snakemake rules and DVC stages call exactly these commands, so a stage can also 
     toy-superposition train intro-5-in-2 --profile ci --threads 2
     toy-superposition metrics intro-5-in-2 --profile ci
     toy-superposition figure intro-5-in-2 --profile ci
-    toy-superposition convergence paper long
+    toy-superposition claims --compare paper long                 # does each claim converge?
     toy-superposition benchmark
     toy-superposition dvc-yaml [--check]
     toy-superposition compare-results --profile ci
@@ -49,17 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(stage, help=f"run the {stage} stage of the reproduction report")
         _add_common(sub)
         if stage == "claims":
-            sub.add_argument("--compare", type=Path, default=None, metavar="OLD",
-                             help="then list each claim's value and verdict in OLD (claims.parquet or claims.json) "
-                             "and now, flips first")
+            sub.add_argument("--compare", nargs="+", default=None, metavar="OLD | A B",
+                             help="OLD (claims.parquet or claims.json): evaluate, then list each claim's value and "
+                             "verdict in OLD and now, flips first. A B (two profile names, both already run): "
+                             "instead, does each claim converge? B's claims and final losses against A's -> "
+                             "A's results/convergence/A-vs-B.{parquet,md}")
             sub.add_argument("--against", type=Path, default=None, metavar="NEW",
-                             help="with --compare: compare OLD with this stored table instead of evaluating")
-
-    converge = commands.add_parser(
-        "convergence", help="does a claim converge? compare the claims and final losses of profile B against "
-        "profile A (both already run) -> A's results/convergence/A-vs-B.{parquet,md}")
-    converge.add_argument("profiles", nargs=2, metavar=("A", "B"))
-    converge.add_argument("--config", type=Path, default=None, help="configuration YAML (default: config/config.yaml)")
+                             help="with --compare OLD: compare OLD with this stored table instead of evaluating")
 
     for stage in ("data", "train", "metrics", "figure"):
         sub = commands.add_parser(stage, help=f"run the {stage} stage for one experiment or figure")
@@ -108,16 +104,22 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "dvc-yaml":
         return write_dvc_yaml(args.config or default_config_path(), check=args.check)
 
-    if args.command == "convergence":
-        first, second = (load_config(args.config, profile=name) for name in args.profiles)
-        for path in convergence.run_compare(first, second).values():
-            print(f"wrote {path}")
-        return 0
+    old = None  # claims --compare OLD: the stored claims table to list flips against
+    if args.command == "claims" and args.compare is not None:
+        if len(args.compare) == 2:  # two profiles: the convergence table
+            if args.against is not None:
+                raise ConfigError("--against goes with --compare OLD (one claims table), not with two profiles")
+            first, second = (load_config(args.config, profile=name) for name in args.compare)
+            for path in convergence.run_compare(first, second).values():
+                print(f"wrote {path}")
+            return 0
+        if len(args.compare) != 1:
+            raise ConfigError(f"--compare takes one claims table (OLD) or two profile names (A B), got {args.compare}")
+        old = compare_claims.read_claims(Path(args.compare[0]))
     if args.command == "claims" and args.against is not None:
-        if args.compare is None:
+        if old is None:
             raise ConfigError("--against needs --compare OLD")
-        print(compare_claims.format_comparison(compare_claims.compare(compare_claims.read_claims(args.compare),
-                                                                      compare_claims.read_claims(args.against))))
+        print(compare_claims.format_comparison(compare_claims.compare(old, compare_claims.read_claims(args.against))))
         return 0
     config = load_config(args.config, profile=args.profile)
     if args.command == "compare-results":
@@ -134,10 +136,9 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command in ("claims", "plots", "report"):
         {"claims": report.run_claims, "plots": report.run_plots, "report": report.run_report}[args.command](config)
-        if args.command == "claims" and args.compare is not None:
+        if old is not None:
             after = compare_claims.read_claims(report_paths(config)["claims_table"])
-            print(compare_claims.format_comparison(compare_claims.compare(compare_claims.read_claims(args.compare),
-                                                                          after)))
+            print(compare_claims.format_comparison(compare_claims.compare(old, after)))
         return 0
     if getattr(args, "threads", None):
         torch.set_num_threads(args.threads)

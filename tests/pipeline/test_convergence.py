@@ -1,4 +1,4 @@
-"""toy-superposition convergence: the convergence rules on hand-built claims tables, the loss comparison, the
+"""claims --compare A B: the convergence rules on hand-built claims tables, the loss comparison, the
 files it writes and the report column that shows it."""
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def test_run_compare_writes_parquet_and_markdown(two_profiles):
 
 def test_cli_compare_and_its_error_without_results(two_profiles, tmp_path):
     path, base, _ = two_profiles
-    command = [sys.executable, "-m", "toy_superposition.cli", "convergence", "--config", str(path)]
+    command = [sys.executable, "-m", "toy_superposition.cli", "claims", "--config", str(path), "--compare"]
     done = subprocess.run(command + ["base", "longer"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "base-vs-longer.md" in done.stdout
@@ -216,7 +216,7 @@ def test_cli_compare_and_its_error_without_results(two_profiles, tmp_path):
 def test_the_report_shows_convergence_beside_each_claim(table):
     own = A.assign(quantity="q", threshold="t", detail="")
     html = _claim_rows(own, {"long": table})
-    assert "convergence (toy-superposition convergence)" in html
+    assert "convergence (claims --compare)" in html
     assert html.count("<b>long</b>: converged") == 3  # inside, point-same, wide-b
     assert "<b>long</b>: not converged<br><small>verdict changed" in html
     assert "<b>long</b>: undecided<br><small>no value under either" in html

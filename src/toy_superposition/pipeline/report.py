@@ -176,7 +176,7 @@ def _claim_cell(row) -> str:
 
 
 def _convergence_cell(claim: str, comparisons: dict[str, pd.DataFrame]) -> str:
-    """One line per comparison table (``toy-superposition convergence``) that has this claim."""
+    """One line per comparison table (``claims --compare A B``) that has this claim."""
     lines = []
     for other, table in comparisons.items():
         match = table[table["claim"] == claim]
@@ -209,7 +209,7 @@ def _claim_rows(claims: pd.DataFrame, comparisons: dict[str, pd.DataFrame] | Non
         )
     header = ("<tr><th>claim (and the sentence it tests)</th><th>measured</th><th>value [95% CI]</th>"
               "<th>threshold (source)</th><th>result</th>"
-              + ("<th>convergence (toy-superposition convergence)</th>" if comparisons else "") + "</tr>")
+              + ("<th>convergence (claims --compare)</th>" if comparisons else "") + "</tr>")
     return f"<table class='claims'>{header}{''.join(rows)}</table>"
 
 
@@ -232,7 +232,7 @@ def render_report(config: PipelineConfig) -> str:
     paths = report_paths(config)
     claims = read_parquet(paths["claims_table"])
     provenance = stamp(code_deps("report"))
-    comparisons = comparisons_for(config)  # written by `toy-superposition convergence`, shown when present
+    comparisons = comparisons_for(config)  # written by `claims --compare A B`, shown when present
     held = int(claims["holds"].sum()) if len(claims) else 0
     sections: dict[str, list[str]] = {}
     for figure in config.figures.values():
