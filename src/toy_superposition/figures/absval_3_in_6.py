@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import torch
 from matplotlib.figure import Figure
 
 from ..analysis import computation
@@ -32,7 +33,6 @@ from .registry import figure
 
 def model_table(W1: np.ndarray, W2: np.ndarray, b: np.ndarray) -> pd.DataFrame:
     """One row per (feature, neuron) of one model: ``W1`` (n, m), ``W2`` (m, n), ``b`` (n,) tensors."""
-    import torch
 
     W1t, W2t = torch.as_tensor(W1)[None], torch.as_tensor(W2)[None]
     scaled1, scaled2 = computation.rescale_hidden_units(W1t, W2t)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
@@ -71,7 +72,6 @@ def pick(motifs: pd.DataFrame) -> pd.Series | None:
 
 def draw_motif(ax: Axes, W1: np.ndarray, W2: np.ndarray, motif: pd.Series) -> None:
     """The circuit of one motif: x_a, x_b → neurons k, k' → y_a, y_b, rescaled weights."""
-    import torch
 
     s1, s2 = computation.rescale_hidden_units(torch.as_tensor(W1)[None], torch.as_tensor(W2)[None])
     s1, s2 = s1[0].numpy(), s2[0].numpy()

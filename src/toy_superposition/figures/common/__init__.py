@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from ... import metrics
 from ...artifacts import ArtifactError, atomic_path, load_distribution, load_model, read_parquet, write_parquet
@@ -185,7 +186,6 @@ def importance_label(spec: ExperimentSpec) -> str:
 
 def inverse_density_axis(ax: Axes) -> None:
     """A log x axis of 1/(1−S) with plain tick labels (1, 10, 100, ...)."""
-    from matplotlib.ticker import FuncFormatter
 
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))

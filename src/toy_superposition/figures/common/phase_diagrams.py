@@ -28,6 +28,7 @@ import pandas as pd
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from ...analysis.geometry import ANTIPODAL_COS, INTERACTING_COS, LEARNED_NORM
 from ...analysis.phase_change import (
@@ -73,7 +74,6 @@ def _edges(values: np.ndarray) -> np.ndarray:
 
 
 def _format_log_axes(ax, xlim, ylim) -> None:
-    from matplotlib.ticker import FuncFormatter
 
     ax.set_xscale("log")
     ax.set_yscale("log")
