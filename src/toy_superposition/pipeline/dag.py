@@ -30,9 +30,11 @@ TRAIN_THREADS = 2
 
 PACKAGE = "src/toy_superposition"
 _DATA = [f"{PACKAGE}/config.py", f"{PACKAGE}/config.schema.json", f"{PACKAGE}/distributions.py"]
+TRAINING_MODULES = ("__init__", "step", "compiled", "trainer")
 CODE_DEPS = {
     "data": _DATA,
-    "train": _DATA + [f"{PACKAGE}/models.py", f"{PACKAGE}/training/"],
+    # the training code it runs, not the benchmark that sits beside it
+    "train": _DATA + [f"{PACKAGE}/models.py"] + [f"{PACKAGE}/training/{name}.py" for name in TRAINING_MODULES],
     "metrics": [f"{PACKAGE}/metrics.py", f"{PACKAGE}/pipeline/stages.py"],
     "figure": [f"{PACKAGE}/figures/registry.py", f"{PACKAGE}/figures/common/", f"{PACKAGE}/analysis/",
                f"{PACKAGE}/metrics.py"],
