@@ -28,7 +28,7 @@ from ..analysis.statistics import wilson_interval
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
 from ..models import OUTPUT_ACTIVATIONS
-from .common import captions, load_results, new_figure
+from .common import captions, load_results
 from .common.phase_maps import PHASE_COLOURS, draw_phase_map, phase_legend, trained_points
 from .registry import figure
 
@@ -93,11 +93,10 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                "function; some activation functions induce more polysemanticity than others.\n"
                f"Measured on {len(grid)} points (majority phase of the restarts minus the worst): {described}.")
     width = 12.0
-    lines = captions.caption_lines(caption, width)
-    height = 3.6 + captions.header_height(lines)
-    fig = new_figure(width, height)
-    captions.draw_header(fig, "The 2-in-1 phase diagram with other output activations: ReLU, GELU, SiLU and tanh",
-                         lines)
+    header = captions.Header.of(
+        width, "The 2-in-1 phase diagram with other output activations: ReLU, GELU, SiLU and tanh", caption)
+    fig = header.figure(3.6)
+    height = fig.get_figheight()
     order = ["relu"] + others
     panel, bottom, tall = 0.155, 1.0 / height, 2.3 / height
     for k, activation in enumerate(order):

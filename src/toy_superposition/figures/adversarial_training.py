@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from ..analysis.adversarial import adversarial_training_summary, elimination_fraction
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import captions, load_results, new_figure
+from .common import captions, load_results
 from .registry import figure
 
 
@@ -52,11 +52,10 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                f"{clean['features_in_superposition']:.1f} → {means['features_in_superposition'].loc[largest]:.1f}; "
                f"{gone}.")
     width, body = 11.0, 3.0
-    lines = captions.caption_lines(caption, width)
-    height = body + captions.header_height(lines)
-    fig = new_figure(width, height)
-    captions.draw_header(fig, "Adversarial training against the optimal attack on a random feature: superposition "
-                         "against the attack's norm", lines)
+    header = captions.Header.of(width, "Adversarial training against the optimal attack on a random feature: superposition "
+                         "against the attack's norm", caption)
+    fig = header.figure(body)
+    height = fig.get_figheight()
     bottom, tall = 0.5 / height, 2.3 / height
     axes = [fig.add_axes((0.06 + k * 0.325, bottom, 0.25, tall)) for k in range(3)]
     x = means.index.to_numpy()

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from ..analysis.nonlinear_compression import UNITS, compression_table, decode, encode, linear_mse
 from ..config import FigureSpec, PipelineConfig
-from .common import captions, new_figure
+from .common import captions
 from .registry import figure
 
 #: The grid: quantisation levels and ramp widths (the paper's point is Z = 3, ε = 0.1).
@@ -52,11 +52,10 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                f"both linear schemes; nonlinear wins at {int(region['wins'].sum())} of {len(region)} points with "
                f"Z ≥ {Z}, ε ≤ {eps:g} and at {int(table['wins'].sum())} of {len(table)} points of the whole grid.")
     width, body = 10.0, 3.3
-    lines = captions.caption_lines(caption, width)
-    height = body + captions.header_height(lines)
-    fig = new_figure(width, height)
-    captions.draw_header(fig, "Nonlinear compression: t = (⌊Zx⌋ + y)/Z with ε-wide ramps, against linear "
-                         "compression of two dense features", lines)
+    header = captions.Header.of(width, "Nonlinear compression: t = (⌊Zx⌋ + y)/Z with ε-wide ramps, against linear "
+                               "compression of two dense features", caption)
+    fig = header.figure(body)
+    height = fig.get_figheight()
     bottom, tall = 0.5 / height, 2.45 / height
     ax_scheme = fig.add_axes((0.06, bottom, 0.25, tall))
     axes = [fig.add_axes((0.40, bottom, 0.26, tall)), fig.add_axes((0.73, bottom, 0.26, tall))]

@@ -40,7 +40,7 @@ from ..analysis.nonuniform_geometry import (
 )
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import captions, load_results, new_figure
+from .common import captions, load_results
 from .registry import figure
 
 VARIED = "extra_feature_importance"
@@ -112,11 +112,10 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                f"{_value(measured['gap_most_important_pentagon_deg'], '.0f')}° from the least to the most important "
                "selected pentagon (regular: 144°).")
     width, body = 12.0, 3.7
-    lines = captions.caption_lines(caption, width)
-    height = body + captions.header_height(lines)
-    fig = new_figure(width, height)
-    captions.draw_header(fig, f"Perturbing one feature's importance: n = 5 in m = 2, all at 1−S = {density:g}, four "
-                         f"of importance 1, the fifth's importance varied ({spec.restarts} restarts each)", lines)
+    header = captions.Header.of(width, f"Perturbing one feature's importance: n = 5 in m = 2, all at 1−S = {density:g}, four "
+                               f"of importance 1, the fifth's importance varied ({spec.restarts} restarts each)", caption)
+    fig = header.figure(body)
+    height = fig.get_figheight()
     bottom, tall = 0.5 / height, 2.75 / height
     ax_shape = fig.add_axes((0.0, 0.05 / height, 0.24, 3.2 / height))
     ax_bar = fig.add_axes((0.235, 0.6 / height, 0.008, 2.3 / height))

@@ -43,7 +43,7 @@ from ..analysis.phase_change import (
 )
 from ..artifacts import ArtifactError
 from ..config import FigureSpec, PipelineConfig
-from .common import captions, load_results, new_figure
+from .common import captions, load_results
 from .common.phase_maps import draw_phase_map, phase_legend, trained_points
 from .registry import figure
 
@@ -187,12 +187,11 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                + ("; trained without bias: = bias-free optimum at " + pct("bias_free_models_free")
                   + ", = candidates at " + pct("bias_free_models_theory") if len(free_models) else "") + ".")
     width = 13.0
-    lines = captions.caption_lines(caption, width)
+    header = captions.Header.of(width, "The exact loss of n = 2 features in m = 1: optimal phases without and with the "
+                               "output bias, the three candidates, the trained models, and three loss surfaces", caption)
     body = 6.0
-    height = body + captions.header_height(lines)
-    fig = new_figure(width, height)
-    captions.draw_header(fig, "The exact loss of n = 2 features in m = 1: optimal phases without and with the "
-                         "output bias, the three candidates, the trained models, and three loss surfaces", lines)
+    fig = header.figure(body)
+    height = fig.get_figheight()
     maps = [("Exact optimum, no bias (comment)", grid["p"], grid["r"], grid["exact_free_phase"], None),
             ("Exact optimum with output bias", grid["p"], grid["r"], grid["exact_bias_phase"], None),
             ("Three candidates (b = 0)", grid["p"], grid["r"], grid["theory_phase"], None)]
@@ -203,7 +202,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
             maps.append((f"{label} ({by_model[model].spec.name})", rows["p"], rows["r"], rows["phase"], share))
     n_maps, gap = len(maps), 0.035
     panel_width = (0.93 - (len(maps) - 1) * gap) / n_maps
-    top = 1 - (captions.header_height(lines) + 0.25) / height
+    top = 1 - (header.top + 0.25) / height
     map_height = 2.0 / height
     for k, (label, p, r, phases, share) in enumerate(maps):
         ax = fig.add_axes((0.05 + k * (panel_width + gap), top - map_height, panel_width, map_height))

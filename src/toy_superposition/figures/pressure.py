@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from ..analysis.uniform_geometry import NAMED_FRACTIONS, WINDOW, fraction_range, polytope_share, ratio_of_proportions
 from ..config import FigureSpec, PipelineConfig
 from ..metrics import REPRESENTED_NORM
-from .common import captions, load_results, new_figure
+from .common import captions, load_results
 from .registry import figure
 
 TREND_CLAIM = "pressure-cleaner-structure"
@@ -98,11 +98,9 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
         f"(ratio {trend['ratio']:.2f} [{trend['ratio_low']:.2f}, {trend['ratio_high']:.2f}]); chance "
         f"{at_largest['chance']:.0%}, so {at_largest['over_chance']:.2f}× chance at n = {largest}.")
     width, body = 8.6, 3.6
-    lines = captions.caption_lines(caption, width)
-    height = body + captions.header_height(lines)
-    fig = new_figure(width, height)
-    captions.draw_header(fig, f"Pressure: n features in m = {m} dimensions — learned features on polytope fractions",
-                         lines)
+    header = captions.Header.of(width, f"Pressure: n features in m = {m} dimensions — learned features on polytope fractions", caption)
+    fig = header.figure(body)
+    height = fig.get_figheight()
     bottom, top = 0.6 / height, 2.7 / height
     left_ax = fig.add_axes((0.07, bottom, 0.38, top))
     right_ax = fig.add_axes((0.55, bottom, 0.42, top))

@@ -28,7 +28,7 @@ from ..analysis.statistics import wilson_interval
 from ..artifacts import ArtifactError, load_model
 from ..config import FigureSpec, PipelineConfig, derive_seed
 from ..distributions import FeatureDistribution
-from .common import captions, inverse_density_axis, load_results, new_figure
+from .common import captions, inverse_density_axis, load_results
 from .registry import figure
 
 SAMPLES = 1024
@@ -102,11 +102,10 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                f"Measured (every restart, 1024 inputs each): used neurons with weights of both signs in the linear "
                f"regime (≤ {LINEAR_CLIP:.0%} of inputs clipped): {summary}{bias_text}.")
     width, body = 11.0, 3.3
-    lines = captions.caption_lines(caption, width)
-    height = body + captions.header_height(lines)
-    fig = new_figure(width, height)
-    captions.draw_header(fig, "The ReLU hidden layer model avoids its ReLU: linear-regime neurons with and without a "
-                         "hidden bias, and with many features", lines)
+    header = captions.Header.of(width, "The ReLU hidden layer model avoids its ReLU: linear-regime neurons with and without a "
+                         "hidden bias, and with many features", caption)
+    fig = header.figure(body)
+    height = fig.get_figheight()
     bottom, tall = 0.5 / height, 2.5 / height
     ax_share = fig.add_axes((0.06, bottom, 0.26, tall))
     ax_clip = fig.add_axes((0.40, bottom, 0.26, tall))

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 from ..analysis.uniform_geometry import OTHER, POLYTOPES, TEGUM_COS, tegum_rows
 from ..config import FigureSpec, PipelineConfig
-from .common import captions, inverse_density_axis, load_results, new_figure
+from .common import captions, inverse_density_axis, load_results
 from .registry import figure
 
 POLYTOPE_COLOURS = {"dedicated": "#444444", "digon": "#3a6fb0", "triangle": "#e08a2e", "tetrahedron": "#3f9a56",
@@ -73,11 +73,10 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                f"factors at most {worst_share:.2g} per model; largest |cos| across factors {gap_low:.2g}, smallest "
                f"holding a factor {gap_high:.2g}: every threshold in between gives the same factors.")
     width, body = 11.5, 3.2
-    lines = captions.caption_lines(caption, width)
-    height = body + captions.header_height(lines)
-    fig = new_figure(width, height)
-    captions.draw_header(fig, "Tegum products: uniform models split into non-interfering factors, each a uniform "
-                         "polytope", lines)
+    header = captions.Header.of(width, "Tegum products: uniform models split into non-interfering factors, each a uniform "
+                               "polytope", caption)
+    fig = header.figure(body)
+    height = fig.get_figheight()
     bottom, tall = 0.5 / height, 2.45 / height
     ax_d = fig.add_axes((0.06, bottom, 0.30, tall))
     ax_count = fig.add_axes((0.43, bottom, 0.24, tall))

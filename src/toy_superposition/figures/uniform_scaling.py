@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from .. import metrics
 from ..analysis.uniform_geometry import interpolate_log, near_fraction
 from ..config import FigureSpec, PipelineConfig
-from .common import ExperimentResults, captions, inverse_density_axis, load_results, new_figure
+from .common import ExperimentResults, captions, inverse_density_axis, load_results
 from .common.d_star import STICKY
 from .registry import figure
 
@@ -91,11 +91,10 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                f"Measured against n={ref_spec.features}, m={ref_spec.hidden} (interpolated in log 1/(1−S)): "
                + "; ".join(parts) + ".")
     width, body = 11.0, 3.1
-    lines = captions.caption_lines(caption, width)
-    height = body + captions.header_height(lines)
-    fig = new_figure(width, height)
-    captions.draw_header(fig, "Uniform superposition at other sizes: D*, features learned against the reference, "
-                         "and features on the sticky fractions", lines)
+    header = captions.Header.of(width, "Uniform superposition at other sizes: D*, features learned against the reference, "
+                               "and features on the sticky fractions", caption)
+    fig = header.figure(body)
+    height = fig.get_figheight()
     bottom, tall = 0.5 / height, 2.4 / height
     axes = [fig.add_axes((0.06 + k * 0.33, bottom, 0.26, tall)) for k in range(3)]
     for value in STICKY:
