@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("benchmark", help="instance-steps/s of the trainer against a plain reference loop")
     bench.add_argument("--steps", type=int, default=200, help="timed steps per run (default: %(default)s)")
+    bench.add_argument("--curve-steps", type=int, default=1000,
+                       help="steps of the loss-curve check, in 5 windows (0: skip it; default: %(default)s)")
     bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     bench.add_argument("--output", type=Path, default=None, help="also write the results as JSON here")
 
@@ -99,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "benchmark":
-        run_benchmark(steps=args.steps, device=args.device, output=args.output)
+        run_benchmark(steps=args.steps, device=args.device, output=args.output, curve_steps=args.curve_steps,
+                      curve_window=max(1, args.curve_steps // 5))
         return 0
     if args.command == "dvc-yaml":
         return write_dvc_yaml(args.config or default_config_path(), check=args.check)
