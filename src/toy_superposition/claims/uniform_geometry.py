@@ -21,6 +21,9 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.statistics import longest_run, wilson_interval
+
+# the fractions the paper names lines at (¾, ⅔, ½, ⅖, ⅜; 1 aside), the window around each, and their union
+from ..analysis.uniform_geometry import NAMED_FRACTIONS, WINDOW, union_length
 from ..config import PipelineConfig
 from ..metrics import REPRESENTED_NORM
 from .registry import ClaimResult, claim, insufficient
@@ -31,16 +34,12 @@ UNIFORM = "uniform-400-in-30"
 SECTION = paper("The Geometry of Superposition", "Uniform Superposition")
 DIMENSIONALITY = paper("The Geometry of Superposition", "Uniform Superposition", "Feature Dimensionality")
 GEOMETRIC = paper("The Geometry of Superposition", "Uniform Superposition", "Why these geometric structures?")
-#: The fractions the paper names lines at (1 aside): ¾ tetrahedron, ⅔ triangle, ½ antipodal pair, ⅖ pentagon, ⅜ square antiprism.
-NAMED_FRACTIONS = (3 / 4, 2 / 3, 1 / 2, 2 / 5, 3 / 8)
 #: Every level a cleanly packed feature sits on: the named fractions and 1 (a dedicated dimension).
 PACKING_LEVELS = (1.0, *NAMED_FRACTIONS)
 #: D* "near" a sticky value: within 0.05 (issue 13's number for the 1-plateau; the same for 1/2).
 NEAR = 0.05
 #: A plateau is "sticky" when it spans at least this factor of 1/(1−S).
 PLATEAU_RATIO = 3.0
-#: A feature dimensionality "at" a fraction: within this distance.
-WINDOW = 0.02
 #: A model is packed efficiently when at least this share of its learned features sits on a packing level.
 PACKED_SHARE = 0.9
 
@@ -120,19 +119,6 @@ def sparse_levels(config: PipelineConfig) -> tuple[pd.DataFrame, str]:
     where = (f"{len(chosen)} sparse levels, 1/(1−S) ≥ {chosen['inverse_density'].iloc[0]:.3g}" if len(chosen)
              else "no level past the 1-plateau")
     return table[table["instance"].isin(chosen["instance"])], where
-
-
-def union_length(centres, half_width: float) -> float:
-    """Total length of the union of the windows [c − w, c + w] (overlapping windows counted once)."""
-    windows = sorted((c - half_width, c + half_width) for c in centres)
-    total, current_low, current_high = 0.0, *windows[0]
-    for low, high in windows[1:]:
-        if low > current_high:
-            total += current_high - current_low
-            current_low, current_high = low, high
-        else:
-            current_high = max(current_high, high)
-    return total + current_high - current_low
 
 
 @claim(
