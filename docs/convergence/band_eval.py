@@ -2,9 +2,16 @@
 only; writes RESULTS_DIR/band_eval[_S].parquet and caches the optimum next to RESULTS_DIR (optimum.parquet).
 usage (from the repository root): python docs/convergence/band_eval.py RESULTS_DIR [--step S]
   e.g. python docs/convergence/band_eval.py results/research/band/v30k --step 10000"""
-import sys, os, json, numpy as np, pandas as pd
+import json
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src"))
 from safetensors.numpy import load_file
+
 from toy_superposition.analysis import phase_change
 
 
@@ -33,15 +40,19 @@ def optimum(P, R, cache=None):
     cache = cache or os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "optimum.parquet")
     if os.path.exists(cache):
         return pd.read_parquet(cache)
-    df = pe.optimum_with_bias(P, R); df.to_parquet(cache); return df
+    df = pe.optimum_with_bias(P, R)
+    df.to_parquet(cache)
+    return df
 
 def majority(g, by):
     kept = g.sort_values(by).iloc[:-1]
-    counts = kept.phase.value_counts(); top = counts[counts == counts.max()].index
+    counts = kept.phase.value_counts()
+    top = counts[counts == counts.max()].index
     return next(ph for ph in kept.phase if ph in top)
 
 def evaluate(inst):
-    P = sorted(inst.feature_probability.unique()); R = sorted(inst.extra_feature_importance.unique())
+    P = sorted(inst.feature_probability.unique())
+    R = sorted(inst.extra_feature_importance.unique())
     opt = optimum(P, R)
     rows = []
     for (p, r), g in inst.groupby(["feature_probability", "extra_feature_importance"]):
@@ -60,8 +71,10 @@ def evaluate(inst):
     return pd.DataFrame(rows)
 
 if __name__ == "__main__":
-    d = sys.argv[1]; step = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == "--step" else None
-    inst = load(d, step); t = evaluate(inst)
+    d = sys.argv[1]
+    step = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == "--step" else None
+    inst = load(d, step)
+    t = evaluate(inst)
     summary = {"dir": d, "step": step, "models": len(inst), "points": len(t), "optimum": t.optimum.value_counts().to_dict(),
                "success_rate": round(float(t.success.mean()), 4),
                "phases": inst.phase.value_counts().to_dict(),

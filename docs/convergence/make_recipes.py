@@ -1,6 +1,10 @@
 """Research configs: shipped experiments/figures, reduced grids, one training recipe per variant.
 usage (from the repository root): python docs/convergence/make_recipes.py  -> docs/convergence/recipes/<name>.yaml"""
-import copy, yaml, numpy as np
+import copy
+
+import numpy as np
+import yaml
+
 shipped = yaml.safe_load(open("config/config.yaml"))
 def every(values, k):
     v = values if isinstance(values, list) else [float(x) for x in np.geomspace(*values["geomspace"][:2], values["geomspace"][2])]
@@ -9,8 +13,11 @@ def write(name, figures, edits, training):
     exps = {}
     for f in figures:
         for e in shipped["figures"][f]["experiments"]:
-            block = copy.deepcopy(shipped["experiments"][e]); block.update(copy.deepcopy(edits.get(e, {})))
-            t = dict(block.get("training", {})); t.update(training); block["training"] = t
+            block = copy.deepcopy(shipped["experiments"][e])
+            block.update(copy.deepcopy(edits.get(e, {})))
+            t = dict(block.get("training", {}))
+            t.update(training)
+            block["training"] = t
             exps[e] = block
     cfg = {"profile": "research", "profiles": {"research": {"results_dir": f"results/research/recipes/{name}"}},
            "experiments": exps, "figures": {f: shipped["figures"][f] for f in figures}}

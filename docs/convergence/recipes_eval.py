@@ -2,10 +2,18 @@
 project's own convergence rules. Reads results only.
 usage (from the repository root): python docs/convergence/recipes_eval.py A B
   e.g. python docs/convergence/recipes_eval.py phase-b256 phase-b1024"""
-import os, sys, pandas as pd, yaml
+import os
+import sys
+
+import pandas as pd
+import yaml
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src"))
 from toy_superposition.pipeline import convergence as cv
-pd.set_option("display.width", 250); pd.set_option("display.max_colwidth", 60); pd.set_option("display.max_columns", 20)
+
+pd.set_option("display.width", 250)
+pd.set_option("display.max_colwidth", 60)
+pd.set_option("display.max_columns", 20)
 a, b = sys.argv[1], sys.argv[2]
 root = "results/research/recipes"  # results of docs/convergence/recipes/<name>.yaml
 ca, cb = pd.read_parquet(f"{root}/{a}/claims.parquet"), pd.read_parquet(f"{root}/{b}/claims.parquet")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import subprocess
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 import yaml
 
 from toy_superposition.pipeline import compare
+from toy_superposition.pipeline.compare import close, compare_json
 
 from .conftest import GIT_IDENTITY
 
@@ -125,3 +127,13 @@ def test_without_a_committed_lock_there_is_nothing_to_compare(committed):
     git("commit", "-qm", "no lock", cwd=committed)
     with pytest.raises(compare.NothingCommitted, match="dvc.lock is not committed"):
         compare.compare_results(committed / "dvc.yaml")
+
+
+@pytest.mark.parametrize(("value", "reference", "same"), [
+    (math.inf, math.inf, True), (-math.inf, -math.inf, True), (math.inf, -math.inf, False),
+    (math.inf, 1e300, False), (1.0, math.inf, False), (math.nan, math.nan, True), (math.nan, 1.0, False),
+    (1.0 + 1e-4, 1.0, True), (1.1, 1.0, False),
+])
+def test_infinite_and_nan_values_match_only_themselves(value, reference, same):
+    assert close(value, reference) is same
+    assert (compare_json({"v": value}, {"v": reference}, "f.json") == []) is same

@@ -112,8 +112,12 @@ def _normalise(path: Path) -> str:
 
 
 def close(value: float, reference: float, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    """|value − reference| ≤ atol + rtol·|reference|; NaN matches only NaN, ±inf only itself
+    (a claim's value is inf where, e.g., no level breaks its pattern)."""
     if math.isnan(value) or math.isnan(reference):
         return math.isnan(value) and math.isnan(reference)
+    if math.isinf(value) or math.isinf(reference):
+        return value == reference
     return abs(value - reference) <= atol + rtol * abs(reference)
 
 
