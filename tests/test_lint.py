@@ -14,8 +14,9 @@ RUFF = Path(sys.executable).parent / "ruff"
 
 
 def ruff_check(*paths: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(RUFF), "check", "--no-cache", *map(str, paths)], cwd=REPO_ROOT,
-                          capture_output=True, text=True)
+    """`ruff check` with the project's rules, wherever the paths are."""
+    return subprocess.run([str(RUFF), "check", "--no-cache", "--config", str(REPO_ROOT / "pyproject.toml"),
+                           *map(str, paths)], cwd=REPO_ROOT, capture_output=True, text=True)
 
 
 def test_ruff_finds_nothing():
@@ -27,6 +28,5 @@ def test_ruff_would_find_an_unused_import(tmp_path):
     """The check can fail: the same rules on a file with an unused import."""
     bad = tmp_path / "bad.py"
     bad.write_text("import os\n")
-    result = subprocess.run([str(RUFF), "check", "--no-cache", "--config", str(REPO_ROOT / "pyproject.toml"),
-                             str(bad)], capture_output=True, text=True)
+    result = ruff_check(bad)
     assert result.returncode == 1 and "F401" in result.stdout
