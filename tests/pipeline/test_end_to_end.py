@@ -110,6 +110,7 @@ def test_dvc_repro_gives_the_same_bytes_and_round_trips_the_remote(ci_run):
     cached = {k: v for k, v in first.items() if not k.endswith(".json")}
     assert {k: v for k, v in digests(results).items() if k in cached} == cached
     for path, content in metrics.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
     assert digests(results) == first
 
