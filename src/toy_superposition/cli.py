@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="steps of the loss-curve check, in 5 windows (0: skip it; default: %(default)s)")
     bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     bench.add_argument("--output", type=Path, default=None, help="also write the results as JSON here")
+    bench.add_argument("--no-peers", action="store_true",
+                       help="leave out the JAX peer (timed by default when the `jax` extra is installed)")
 
     dvc = commands.add_parser("dvc-yaml", help="write dvc.yaml (paper profile) and profiles' dvc.yaml from the config")
     dvc.add_argument("--config", type=Path, default=None)
@@ -102,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "benchmark":
         run_benchmark(steps=args.steps, device=args.device, output=args.output, curve_steps=args.curve_steps,
-                      curve_window=max(1, args.curve_steps // 5))
+                      curve_window=max(1, args.curve_steps // 5), peers=not args.no_peers)
         return 0
     if args.command == "dvc-yaml":
         return write_dvc_yaml(args.config or default_config_path(), check=args.check)

@@ -10,6 +10,7 @@ import pytest
 from toy_superposition.analysis.uniform_geometry import polytope_share, ratio_of_proportions
 from toy_superposition.artifacts import read_parquet
 from toy_superposition.figures import render_figure
+from toy_superposition.figures.pressure import claim_density
 from toy_superposition.paths import experiment_paths, figure_paths
 
 
@@ -46,10 +47,25 @@ def test_trend_rows_compare_the_largest_with_the_smallest_n(table):
         np.testing.assert_allclose([row.ratio, row.ratio_low, row.ratio_high], expected, equal_nan=True)
 
 
-def test_claim_rows_are_at_the_sparsest_density(table):
-    sparsest = table["feature_probability"].min()
+def test_claim_rows_are_at_the_claims_density(table):
+    density = claim_density(table[table["row"] == "share"])
     (trend,) = table[table["claim_id"] == "pressure-cleaner-structure"].itertuples()
     (share,) = table[table["claim_id"] == "pressure-clusters-at-fractions"].itertuples()
-    assert trend.row == "trend" and trend.feature_probability == sparsest
-    assert share.row == "share" and share.feature_probability == sparsest
+    assert trend.row == "trend" and trend.feature_probability == density
+    assert share.row == "share" and share.feature_probability == density
     assert share.features == table["features"].max()
+
+
+def shares(in_range: dict[tuple[int, float], int]) -> pd.DataFrame:
+    return pd.DataFrame([{"features": n, "feature_probability": p, "in_range": k} for (n, p), k in in_range.items()])
+
+
+@pytest.mark.parametrize("in_range, density", [
+    ({(100, 0.3): 5, (100, 0.1): 4, (1600, 0.3): 9, (1600, 0.1): 7}, 0.1),    # every density decidable: the sparsest
+    ({(100, 0.3): 5, (100, 0.1): 0, (1600, 0.3): 9, (1600, 0.1): 7}, 0.3),    # the smallest n has nothing at 0.1
+    ({(100, 0.3): 5, (400, 0.1): 0, (400, 0.2): 3, (1600, 0.2): 2, (1600, 0.3): 1, (100, 0.2): 0,
+      (100, 0.1): 6, (1600, 0.1): 0}, 0.3),                                   # a middle n does not count
+    ({(100, 0.3): 0, (100, 0.1): 0, (1600, 0.3): 9, (1600, 0.1): 7}, 0.1),    # nothing decidable: the sparsest
+])
+def test_claim_density_is_the_sparsest_where_both_ends_have_a_share(in_range, density):
+    assert claim_density(shares(in_range)) == density

@@ -3,8 +3,9 @@ Olah, on the Feature Dimensionality section): more features competing for m dime
 cleaner polytope structure, especially at high sparsity.
 
 Evidence: the ``pressure`` figure's table (:mod:`toy_superposition.figures.pressure`): the
-``trend`` row and the ``share`` row its claims' ``claim_id`` marks, both at the figure's
-sparsest density.
+``trend`` row and the ``share`` row its claims' ``claim_id`` marks, both at the figure's claims'
+density: the sparsest one at which the smallest and the largest n both have learned features in
+the fractions' range (:func:`toy_superposition.figures.pressure.claim_density`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def _row(config: PipelineConfig, claim_id: str):
     source=SOURCE,
     statement="More pressure, cleaner structure: with more features competing for the same m dimensions, more of "
     "the learned features sit on a polytope fraction (at high sparsity).",
-    quantity="at the sparsest density, the share of learned features (D_i in [3/8 − 0.02, 3/4 + 0.02]) within 0.02 "
+    quantity="at the sparsest density where the smallest and the largest n both have learned features in the "
+    "fractions' range (changed after the first paper run: claims change log), the share of learned features (D_i in [3/8 − 0.02, 3/4 + 0.02]) within 0.02 "
     "of 3/4, 2/3, 1/2, 2/5 or 3/8 at the largest n over the same share at the smallest n (95% Katz interval)",
     threshold="lower 95% bound > 1",
     quote=QUOTE,
@@ -60,8 +62,8 @@ def _cleaner(config: PipelineConfig) -> ClaimResult:
     source=SOURCE,
     statement="Under the most pressure (the largest n) the learned features cluster at the polytope fractions "
     "3/4, 2/3, 1/2, 2/5 and 3/8 (at high sparsity).",
-    quantity="at the sparsest density and the largest n, the share of learned features with D_i in range within "
-    "0.02 of a fraction over the chance rate (the windows' union over the range's length; 95% Wilson interval)",
+    quantity="at the density pressure-cleaner-structure reads and the largest n, the share of learned features "
+    "with D_i in range within 0.02 of a fraction over the chance rate (the windows' union over the range's length; 95% Wilson interval)",
     threshold=f"≥ {OVER_CHANCE:g} at the lower 95% bound",
     quote=QUOTE,
     threshold_source="choice",

@@ -9,14 +9,16 @@ the same densities), and "cleaner structure" is measured as in
 spread over that range.
 
 Left: the share against n (log axis), one line per density, 95% Wilson intervals, the chance
-rate dashed. Right: the learned features' D_i at the sparsest density, one row of points per n,
+rate dashed. Right: the learned features' D_i at the claims' density, one row of points per n,
 with the fractions as vertical lines.
 
 Table (``row`` column): ``share`` rows, one per (n, density): learned / in_range / near counts,
 share and interval, chance, share over chance, D*; ``trend`` rows, one per density: the ratio of
 the largest n's share to the smallest n's with its Katz interval. The claims
 (:mod:`toy_superposition.claims.pressure`) read the rows marked with their ``claim_id``: both at
-the sparsest density.
+the claims' density (:func:`claim_density`), the sparsest one at which the smallest and the
+largest n both have learned features in the fractions' range (at sparser densities the features
+pack below 3/8 and there is no share to compare).
 """
 
 from __future__ import annotations
@@ -76,14 +78,25 @@ def trend_rows(shares: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def claim_density(shares: pd.DataFrame) -> float:
+    """The sparsest density 1−S at which the smallest and the largest n both have a learned feature
+    with D_i in the fractions' range; the sparsest density of all when there is none (the claims
+    then report insufficient data)."""
+    smallest, largest = shares["features"].min(), shares["features"].max()
+    ends = shares[shares["features"].isin([smallest, largest])]
+    filled = ends.groupby("feature_probability")["in_range"].min()
+    decidable = filled[filled > 0]
+    return float(decidable.index.min() if len(decidable) else shares["feature_probability"].min())
+
+
 @figure("pressure")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     shares, learned = share_rows(config, figure)
     trends = trend_rows(shares)
-    sparsest = float(shares["feature_probability"].min())
+    density = claim_density(shares)
     largest = int(shares["features"].max())
-    shares.loc[(shares["feature_probability"] == sparsest) & (shares["features"] == largest), "claim_id"] = CLUSTER_CLAIM
-    trends.loc[trends["feature_probability"] == sparsest, "claim_id"] = TREND_CLAIM
+    shares.loc[(shares["feature_probability"] == density) & (shares["features"] == largest), "claim_id"] = CLUSTER_CLAIM
+    trends.loc[trends["feature_probability"] == density, "claim_id"] = TREND_CLAIM
     table = pd.concat([shares, trends], ignore_index=True)
 
     m = int(shares["hidden"].iloc[0])
@@ -92,7 +105,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
     caption = (
         "Comment (Fractional Dimensionality and 'Pressure'): cleaner structure emerges with more features competing "
         "to be represented, especially at high sparsity.\n"
-        f"Measured at 1−S = {sparsest:.3g}: the share of learned features with D_i in [{fraction_range()[0]:.3g}, "
+        f"Measured at 1−S = {density:.3g}: the share of learned features with D_i in [{fraction_range()[0]:.3g}, "
         f"{fraction_range()[1]:.3g}] within {WINDOW:g} of a polytope fraction is {trend['share_at_low']:.0%} at "
         f"n = {int(trend['features_low'])} and {trend['share_at_high']:.0%} at n = {int(trend['features_high'])} "
         f"(ratio {trend['ratio']:.2f} [{trend['ratio_low']:.2f}, {trend['ratio_high']:.2f}]); chance "
@@ -128,13 +141,13 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
                           textcoords="offset points", ha="center", fontsize=6.5, color="0.3")
     jitter = np.random.default_rng(0)  # vertical spread only, so points do not hide each other
     for row, n in enumerate(n_values):
-        dims = learned.get((int(n), sparsest), np.array([]))
+        dims = learned.get((int(n), density), np.array([]))
         right_ax.scatter(dims, row + jitter.uniform(-0.3, 0.3, size=dims.size), s=4, alpha=0.35, linewidths=0,
                          color="C0")
     right_ax.set_yticks(range(len(n_values)), [f"n = {int(n)}" for n in n_values])
     right_ax.set_xlim(0, 1.05)
-    right_ax.set_xlabel(f"feature dimensionality D_i of the learned features, 1−S = {sparsest:.3g}")
-    title = (f"Pressure: share of learned features on a polytope fraction against n (m = {m}); at 1−S = {sparsest:.3g} "
+    right_ax.set_xlabel(f"feature dimensionality D_i of the learned features, 1−S = {density:.3g}")
+    title = (f"Pressure: share of learned features on a polytope fraction against n (m = {m}); at 1−S = {density:.3g} "
              f"{trend['share_at_low']:.0%} (n = {int(trend['features_low'])}) to {trend['share_at_high']:.0%} "
              f"(n = {int(trend['features_high'])})")
     return fig, table, title

@@ -22,7 +22,11 @@ the median over interleaved rounds after a warm-up; compile time is excluded and
 On CPU the process keeps freed memory for reuse (``trainer.keep_freed_memory``, as ``train``
 does), which speeds up every loop, the reference included.
 
-The loss-curve check trains the reference and our compiled step from the same
+The *peer* (``jax``, when JAX is installed: ``pip install -e ".[jax]"``) is the same step as a
+JAX user would write it (:mod:`.jax_peer`: ``jax.jit`` over a ``jax.vmap`` of one instance's
+loss, ``jax.grad``, optax AdamW); the table gives our compiled step's ratio to it.
+
+The loss-curve check trains the reference, our two steps and the peer from the same
 initialisation with different random streams and compares the mean loss of each instance
 over windows of steps: in expectation they must agree, so the per-instance differences should
 average to zero within a few standard errors. It keeps only each window's running sum of the
@@ -197,11 +201,34 @@ def compiled_step_fn(spec: ExperimentSpec, device: torch.device) -> StepFn:
     return compiled_step(spec, params, AdamWState.zeros_like(params), dist, _dropout(spec, device), None)
 
 
-METHODS: dict[str, Callable[[ExperimentSpec, torch.device], StepFn]] = {
+def jax_step_fn(spec: ExperimentSpec, device: torch.device) -> StepFn:
+    """The JAX peer (:mod:`.jax_peer`) from the same initialisation; JAX picks its own device."""
+    from .jax_peer import jax_step
+
+    dist = distribution_for(spec)
+    return jax_step(init_parameters(spec, _seeds(spec)), dist.probability, dist.importance, _dropout(spec, device),
+                    BATCH_SIZE, LEARNING_RATE, WEIGHT_DECAY)
+
+
+OURS: dict[str, Callable[[ExperimentSpec, torch.device], StepFn]] = {
     "reference": reference_step,
     "eager": eager_step,
     "compiled": compiled_step_fn,
 }
+
+
+def jax_version() -> str | None:
+    """The JAX peer's versions, or None when JAX (the ``jax`` extra) is not installed."""
+    try:
+        from .jax_peer import version
+    except ImportError:
+        return None
+    return version()
+
+
+def methods(peers: bool = True) -> dict[str, Callable[[ExperimentSpec, torch.device], StepFn]]:
+    """The reference and our two steps; the JAX peer too when ``peers`` and JAX is installed."""
+    return {**OURS, "jax": jax_step_fn} if peers and jax_version() else dict(OURS)
 
 
 def _sync(device: torch.device) -> None:
@@ -227,11 +254,11 @@ def matmul_peak_flops(device: torch.device, size: int = 2048, repeats: int = 5) 
     return 2 * size**3 / seconds
 
 
-def throughput(setting: Setting, steps: int, rounds: int, device: torch.device) -> dict:
+def throughput(setting: Setting, steps: int, rounds: int, device: torch.device, peers: bool = True) -> dict:
     """Median instance-steps/s of every method over interleaved rounds, plus compile time."""
     spec = benchmark_spec(setting)
     torch.manual_seed(0)
-    step_fns = {name: make(spec, device) for name, make in METHODS.items()}
+    step_fns = {name: make(spec, device) for name, make in methods(peers).items()}
     first_call = {name: time_steps(step, 1, device) for name, step in step_fns.items()}
     warmup = max(5, steps // 10)
     for step in step_fns.values():
@@ -257,7 +284,11 @@ def throughput(setting: Setting, steps: int, rounds: int, device: torch.device) 
         "all_rounds": rates,
         "speedup_eager": median["eager"] / median["reference"],
         "speedup_compiled": median["compiled"] / median["reference"],
+        "speedup_jax": median["jax"] / median["reference"] if "jax" in median else None,
+        "compiled_over_jax": median["compiled"] / median["jax"] if "jax" in median else None,
         "compile_seconds": max(first_call["compiled"] - seconds_per_step, 0.0),
+        "jax_compile_seconds": max(first_call["jax"] - 1 / (median["jax"] / n_instances), 0.0) if "jax" in median
+        else None,
         "matmul_flops_per_step": setting.matmul_flops_per_step,
         "matmul_flop_per_s": {name: rate / n_instances * setting.matmul_flops_per_step for name, rate in median.items()},
     }
@@ -279,19 +310,19 @@ def window_mean_losses(step: StepFn, n_windows: int, window: int, n_instances: i
     return sums / window
 
 
-def loss_curves(setting: Setting, steps: int, window: int, device: torch.device) -> dict:
-    """Windowed losses of the reference and our two steps from the same init, different random streams.
+def loss_curves(setting: Setting, steps: int, window: int, device: torch.device, peers: bool = True) -> dict:
+    """Windowed losses of the reference, our two steps and the peer from the same init, different random streams.
 
     ``steps`` and ``window`` are scaled by the setting's ``step_scale`` (at least one step).
     For each window of steps and each method, the mean over instances of every instance's
-    mean loss in the window; for ours, the paired differences to the reference (same
+    mean loss in the window; for the others, the paired differences to the reference (same
     instance, same initialisation) averaged over instances, with their standard error.
     """
     spec = benchmark_spec(setting)
     window = setting.scaled(window)
     n_windows = setting.scaled(steps) // window
     curves = {}
-    for seed, (name, make) in enumerate(METHODS.items()):
+    for seed, (name, make) in enumerate(methods(peers).items()):
         step = make(spec, device)
         torch.manual_seed(1000 + seed)  # a different random stream for every method
         curves[name] = window_mean_losses(step, n_windows, window, setting.n_instances)  # (windows, I)
@@ -300,7 +331,7 @@ def loss_curves(setting: Setting, steps: int, window: int, device: torch.device)
         start = index * window
         means = {name: curve[index] for name, curve in curves.items()}  # (I,) each
         row: dict = {"steps": [start + 1, start + window], "reference": means["reference"].mean().item()}
-        for name in ("eager", "compiled"):
+        for name in [name for name in curves if name != "reference"]:
             difference = means[name] - means["reference"]
             standard_error = difference.std().item() / math.sqrt(difference.numel())
             row[name] = {
@@ -337,6 +368,13 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def inductor_cache_dir() -> str:
+    """The directory Inductor caches compiled kernels in (``TORCHINDUCTOR_CACHE_DIR``, default under /tmp)."""
+    from torch._inductor.runtime.cache_dir_utils import cache_dir  # imported only here
+
+    return cache_dir()
+
+
 def peak_rss_bytes() -> int:
     """This process's peak resident memory so far (``ru_maxrss``; Linux counts it in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -346,21 +384,26 @@ def _print_machine(machine: dict) -> None:
     isa = machine["cpu_isa"]
     forced = f", ATEN_CPU_CAPABILITY={isa['ATEN_CPU_CAPABILITY']}" if isa["ATEN_CPU_CAPABILITY"] else ""
     print(f"{machine['cpu']}; ISA: ATen {isa['aten']}, Inductor {isa['inductor']}{forced}; "
-          f"{machine['threads']} threads; torch {machine['torch']}")
+          f"{machine['threads']} threads; torch {machine['torch']}" + (f"; peer {machine['peer']}" if machine["peer"] else ""))
+    print(f"Inductor cache: {machine['inductor_cache']} (compile times are cold when it is empty, warm after)")
 
 
 def _print_throughput(results: list[dict], peak: float, device: torch.device) -> None:
     print(f"\nTraining throughput, instance-steps/s (batch {BATCH_SIZE}, {device.type}, {torch.get_num_threads()} "
           f"threads; square fp32 matmul peak {peak / 1e9:.0f} GFLOP/s)")
+    peer = "jax" in results[0]["instance_steps_per_s"]
     header = (f"{'setting':<36}{'instances':>10}{'reference':>11}{'eager':>10}{'compiled':>10}{'eager ×':>9}"
-              f"{'compiled ×':>12}{'compile s':>11}")
+              f"{'compiled ×':>12}{'compile s':>11}" + (f"{'jax':>10}{'jax ×':>8}{'compiled / jax':>16}" if peer else ""))
     print(header)
     print("-" * len(header))
     for r in results:
         rate = r["instance_steps_per_s"]
-        print(f"{r['setting']:<36}{r['instances']:>10,}{rate['reference']:>11,.0f}{rate['eager']:>10,.0f}"
-              f"{rate['compiled']:>10,.0f}{r['speedup_eager']:>9.1f}{r['speedup_compiled']:>12.1f}"
-              f"{r['compile_seconds']:>11.1f}")
+        line = (f"{r['setting']:<36}{r['instances']:>10,}{rate['reference']:>11,.0f}{rate['eager']:>10,.0f}"
+                f"{rate['compiled']:>10,.0f}{r['speedup_eager']:>9.1f}{r['speedup_compiled']:>12.1f}"
+                f"{r['compile_seconds']:>11.1f}")
+        if peer:
+            line += f"{rate['jax']:>10,.0f}{r['speedup_jax']:>8.1f}{r['compiled_over_jax']:>16.2f}"
+        print(line)
     big = results[0]
     flops = big["matmul_flop_per_s"]
     print(f"\nMatmul FLOP/s at {big['setting']} ({big['matmul_flops_per_step'] / 1e9:.2f} GFLOP per step): "
@@ -372,10 +415,11 @@ def _print_curves(curves: list[dict]) -> None:
         print(f"\nLoss from the same initialisation, different random streams ({c['setting']}): mean over "
               f"{c['instances']:,} instances of each instance's mean loss in the window; ours − reference ± standard "
               "error")
-        print(f"{'steps':<13}{'reference':>12}" + "".join(f"{name:>12}{'difference ± s.e.':>23}" for name in ("eager", "compiled")))
+        names = [name for name in c["windows"][0] if name not in ("steps", "reference")] if c["windows"] else []
+        print(f"{'steps':<13}{'reference':>12}" + "".join(f"{name:>12}{'difference ± s.e.':>23}" for name in names))
         for w in c["windows"]:
             line = f"{w['steps'][0]:>5}-{w['steps'][1]:<7}{w['reference']:>12.5f}"
-            for name in ("eager", "compiled"):
+            for name in names:
                 r = w[name]
                 line += f"{r['loss']:>12.5f}{r['difference']:>+13.1e} ± {r['standard_error']:.1e}"
             print(line)
@@ -389,24 +433,30 @@ def run_benchmark(
     curve_steps: int = 1000,
     curve_window: int = 200,
     settings: Sequence[Setting] | None = None,
+    peers: bool = True,
 ) -> dict:
     """Measure throughput (and the loss-curve agreement), print tables, optionally write JSON.
 
     ``settings`` default to :func:`default_settings` (which reads config/config.yaml);
-    ``curve_steps=0`` skips the loss curves.
+    ``curve_steps=0`` skips the loss curves; ``peers=False`` leaves the JAX peer out.
     """
     torch_device = resolve_device(device)
     if torch_device.type == "cpu":
         keep_freed_memory()  # as train() does; the reference loop benefits as much as ours
     settings = default_settings() if settings is None else tuple(settings)
-    machine = {"cpu": cpu_model(), "cpu_isa": cpu_isa(), "threads": torch.get_num_threads(), "torch": torch.__version__}
+    machine = {"cpu": cpu_model(), "cpu_isa": cpu_isa(), "threads": torch.get_num_threads(), "torch": torch.__version__,
+               "peer": jax_version() if peers else None,
+               "inductor_cache": inductor_cache_dir()}
     _print_machine(machine)
+    if peers and not machine["peer"]:
+        print('note: JAX is not installed (pip install -e ".[jax]"); benchmarking without the JAX peer')
     peak = matmul_peak_flops(torch_device)
-    results = [throughput(setting, steps, rounds, torch_device) for setting in settings]
+    results = [throughput(setting, steps, rounds, torch_device, peers) for setting in settings]
     _print_throughput(results, peak, torch_device)
     peak_rss = {"throughput": peak_rss_bytes()}
     print(f"peak resident memory: {peak_rss['throughput'] / 2**20:,.0f} MiB")
-    curves = [loss_curves(setting, curve_steps, curve_window, torch_device) for setting in settings] if curve_steps else []
+    curves = ([loss_curves(setting, curve_steps, curve_window, torch_device, peers) for setting in settings]
+              if curve_steps else [])
     _print_curves(curves)
     peak_rss["end"] = peak_rss_bytes()
     if curves:
