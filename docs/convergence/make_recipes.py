@@ -41,5 +41,3 @@ ph = {"phase-2-in-1": {"grid": sub}, "phase-3-in-2": {"grid": sub}}
 write("phase-b256", ["phase-2-in-1", "phase-3-in-2"], ph, {})
 write("phase-b1024", ["phase-2-in-1", "phase-3-in-2"], ph, {"batch_size": 1024})
 
-# pressure, exactly as the paper profile runs it
-write("pressure-paper", ["pressure"], {}, {})

@@ -16,6 +16,7 @@ installed (``pip install -e ".[jax]"``): the default install does not need JAX.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import jax
@@ -24,6 +25,9 @@ import numpy as np
 import optax
 import torch
 from torch import Tensor
+
+# JAX logs at INFO each accelerator backend it does not find (TPU, …); the CLI logs at INFO.
+logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 
 #: Params of one instance: W (n, m), b (n,).
 Params = dict[str, jax.Array]
