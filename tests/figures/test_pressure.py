@@ -10,7 +10,7 @@ import pytest
 from toy_superposition.analysis.uniform_geometry import polytope_share, ratio_of_proportions
 from toy_superposition.artifacts import read_parquet
 from toy_superposition.figures import render_figure
-from toy_superposition.figures.pressure import claim_density
+from toy_superposition.figures.pressure import claim_density, error_bars
 from toy_superposition.paths import experiment_paths, figure_paths
 
 
@@ -69,3 +69,14 @@ def shares(in_range: dict[tuple[int, float], int]) -> pd.DataFrame:
 ])
 def test_claim_density_is_the_sparsest_where_both_ends_have_a_share(in_range, density):
     assert claim_density(shares(in_range)) == density
+
+
+def test_error_bars_are_never_negative_and_nan_stays_nan():
+    """A share of 1 whose Wilson upper bound rounds just below it (58 of 58 in the paper run)
+    made matplotlib refuse the figure; a density without features keeps NaN (no bar)."""
+    one = 1.0
+    rows = pd.DataFrame({"share": [one, 0.5, np.nan], "share_low": [0.94, 0.4, np.nan],
+                         "share_high": [np.nextafter(one, 0.0), 0.65, np.nan]})
+    bars = error_bars(rows)
+    np.testing.assert_allclose(bars[:, :2], [[0.06, 0.1], [0.0, 0.15]])
+    assert np.isnan(bars[:, 2]).all()

@@ -89,6 +89,14 @@ def claim_density(shares: pd.DataFrame) -> float:
     return float(decidable.index.min() if len(decidable) else shares["feature_probability"].min())
 
 
+def error_bars(shares: pd.DataFrame) -> np.ndarray:
+    """(2, rows) distances from each share to its interval's ends, for ``errorbar``; at a share of
+    1 the Wilson bound can round a hair below it, so they are clipped at 0."""
+    below = (shares["share"] - shares["share_low"]).to_numpy(dtype=float)
+    above = (shares["share_high"] - shares["share"]).to_numpy(dtype=float)
+    return np.clip(np.vstack([below, above]), 0.0, None)
+
+
 @figure("pressure")
 def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataFrame, str]:
     shares, learned = share_rows(config, figure)
@@ -120,7 +128,7 @@ def render(config: PipelineConfig, figure: FigureSpec) -> tuple[Figure, pd.DataF
 
     for index, (probability, group) in enumerate(shares.groupby("feature_probability", sort=False)):
         group = group.sort_values("features")
-        errors = np.vstack([group["share"] - group["share_low"], group["share_high"] - group["share"]])
+        errors = error_bars(group)
         left_ax.errorbar(group["features"], group["share"], yerr=errors, marker="o", markersize=3, capsize=2,
                          linewidth=1.0, color=f"C{index}", label=f"1−S = {probability:.3g}")
     left_ax.axhline(float(shares["chance"].iloc[0]), color="0.4", linestyle="--", linewidth=0.8,
