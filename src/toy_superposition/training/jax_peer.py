@@ -42,9 +42,11 @@ def instance_loss(params: Params, x: jax.Array, importance: jax.Array, keep: jax
     return jnp.mean(importance * (out - x) ** 2)
 
 
-#: Per-instance loss and gradients over the instance axis: params (I, …), x (I, B, n) → (I,), grads (I, …).
-batched_loss_and_grads = jax.vmap(jax.value_and_grad(instance_loss), in_axes=(0, 0, 0, 0, 0))
-_batched_without_dropout = jax.vmap(jax.value_and_grad(instance_loss), in_axes=(0, 0, 0, 0, None))
+_loss_and_grads = jax.value_and_grad(instance_loss)
+#: Per-instance loss and gradients over the instance axis: params (I, …), x (I, B, n) → (I,), grads (I, …);
+#: the dropout mask (I, B, m) is mapped too, or None (no dropout) for every instance.
+batched_loss_and_grads = jax.vmap(_loss_and_grads, in_axes=(0, 0, 0, 0, 0))
+_batched_without_dropout = jax.vmap(_loss_and_grads, in_axes=(0, 0, 0, 0, None))
 
 
 def make_step(probability: np.ndarray, importance: np.ndarray, dropout: np.ndarray | None, batch_size: int,
