@@ -37,7 +37,6 @@ from toy_superposition.training.step import (
     adamw_update,
     adamw_update_param,
     attack_perturbation,
-    counter_uniform,
     forward_backward,
     loss_and_grads,
     sample_attacked_feature,
@@ -268,18 +267,6 @@ def test_sampled_batch_has_the_configured_distribution(key: int | None) -> None:
     assert values.max() < 1.0
 
 
-def test_counter_uniform_is_uniform_and_keyed() -> None:
-    key = torch.tensor(2**61 + 17)
-    u = counter_uniform(key, (200_000,))
-    assert u.dtype == torch.float32 and u.min() >= 0 and u.max() < 1
-    histogram = torch.histc(u, bins=20, min=0, max=1) / u.numel()
-    assert (histogram - 0.05).abs().max() < 0.003
-    assert abs(torch.corrcoef(torch.stack([u[:-1], u[1:]]))[0, 1].item()) < 0.01  # neighbours independent
-    assert not torch.equal(u[:1000], counter_uniform(key + 1, (1000,)))
-    assert not torch.equal(u[:1000], counter_uniform(key, (1000,), stream=1))
-    torch.testing.assert_close(counter_uniform(key, (10, 20))[3], u[60:80], rtol=0, atol=0)
-
-
 def test_dropout_scale_keeps_the_expected_fraction() -> None:
     torch.manual_seed(0)
     dropout = torch.tensor([0.0, 0.25, 0.75])
@@ -309,6 +296,7 @@ def test_compiled_step_matches_eager_graph(monkeypatch: pytest.MonkeyPatch) -> N
     """One small compile: relu_output_dropout with L1, in two groups of instances, covers the most code."""
     spec = make_spec("relu_output_dropout")
     monkeypatch.setattr(compiled, "CACHE_BYTES", 3 * 4 * BATCH * 3 * (FEATURES + HIDDEN))
+    monkeypatch.setattr(compiled, "SMALL_INSTANCE_BYTES", 0)
     assert len(compiled.instance_groups(spec.n_instances, FEATURES, HIDDEN, BATCH)) == 2
     eager_losses, eager_params, eager_state = run_steps(spec, compile=False)
     compiled_losses, compiled_params, compiled_state = run_steps(spec, compile=True)
@@ -335,11 +323,21 @@ def test_instance_groups_do_not_change_the_step(model: str, monkeypatch: pytest.
     spec = make_spec(model)
     whole_losses, whole_params, _ = run_steps(spec, compile=False, steps=3)
     monkeypatch.setattr(compiled, "CACHE_BYTES", 1)
+    monkeypatch.setattr(compiled, "SMALL_INSTANCE_BYTES", 0)
     assert len(compiled.instance_groups(spec.n_instances, FEATURES, HIDDEN, BATCH)) == spec.n_instances
     grouped_losses, grouped_params, _ = run_steps(spec, compile=False, steps=3)
     torch.testing.assert_close(grouped_losses, whole_losses, rtol=1e-5, atol=1e-7)
     for name in whole_params:
         torch.testing.assert_close(grouped_params[name], whole_params[name], rtol=1e-5, atol=1e-7)
+
+
+def test_instance_groups_are_cache_sized_for_large_instances_and_one_for_tiny_ones() -> None:
+    batch = 1024
+    per_group = compiled.CACHE_BYTES // (4 * batch * 3 * (400 + 30))  # n=400, m=30 instances that fit
+    assert 1 < per_group < 10
+    groups = compiled.instance_groups(10, 400, 30, batch)
+    assert [g.stop - g.start for g in groups] == [per_group] * (10 // per_group) + [10 % per_group] * (10 % per_group > 0)
+    assert compiled.instance_groups(3500, 5, 2, batch) == [slice(0, 3500)]
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

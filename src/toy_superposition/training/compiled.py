@@ -32,6 +32,10 @@ KEY_HIGH = 1 << 62  # keys are uniform on [0, 2**62)
 
 
 CACHE_BYTES = 12 * 2**20  # a group's activations should stay in the (last-level) cache
+# Below this many bytes of activations per instance, all instances form one group: every group
+# is another set of kernels to compile, and tiny models gain little from it (3,500 models of
+# n=5, m=2: 24 groups compiled in 185 s, one in 18 s, at about the same step time).
+SMALL_INSTANCE_BYTES = 256 * 2**10
 
 
 def instance_groups(n_instances: int, features: int, hidden: int, batch_size: int) -> list[slice]:
@@ -40,9 +44,12 @@ def instance_groups(n_instances: int, features: int, hidden: int, batch_size: in
     Per instance a step writes and re-reads x, z and g (n × B floats each) and three m × B
     hidden arrays. Processing one group at a time keeps them in cache between the kernels
     instead of streaming 16 MB arrays through main memory (n=400, 10 instances, B=1024);
-    docs/benchmark.md has the measurements.
+    docs/benchmark.md has the measurements. Instances smaller than ``SMALL_INSTANCE_BYTES``
+    form one group.
     """
     per_instance = 4 * batch_size * 3 * (features + hidden)
+    if per_instance < SMALL_INSTANCE_BYTES:
+        return [slice(0, n_instances)]
     size = max(1, min(n_instances, CACHE_BYTES // per_instance))
     return [slice(first, min(first + size, n_instances)) for first in range(0, n_instances, size)]
 

@@ -64,47 +64,71 @@ from ..distributions import FeatureDistribution, sample_features
 from ..models import BIAS_FREE, HIDDEN_RELU, OUTPUT_ACTIVATIONS, activate
 
 
-def _as_int64(constant: int) -> int:
-    """A 64-bit unsigned constant as the int64 with the same bits (torch has no uint64 arithmetic)."""
-    return constant - (1 << 64) if constant >= (1 << 63) else constant
+# pcg3d (Jarzynski & Olano, "Hash Functions for GPU Rendering", JCGT 9(3), 2020): three
+# 32-bit words mixed by an LCG step and cross products, a Pareto-optimal hash of their study.
+# Only 32-bit multiplies, so it vectorises on AVX2 as well as on AVX-512 (SplitMix64's 64-bit
+# multiplies, used before, vectorise only on AVX-512; docs/benchmark.md).
+_LCG_MULTIPLIER = 1664525
+_LCG_INCREMENT = 1013904223
+_COUNTER_LIMIT = 1 << 32  # a step's counters of one stream: 0 .. 2**32 - 1
+_STREAM_SHIFT = 30  # the stream enters the key's high word above the 30 key bits it carries
 
 
-# SplitMix64 (Steele, Lea & Flood 2014): a Weyl step and Stafford's "Mix13" finaliser.
-_GOLDEN_GAMMA = _as_int64(0x9E3779B97F4A7C15)
-_MIX_1 = _as_int64(0xBF58476D1CE4E5B9)
-_MIX_2 = _as_int64(0x94D049BB133111EB)
-_STREAM_STRIDE = 1 << 48  # counters of one stream: 0 .. 2**48 - 1
+def _wrap_int32(value: Tensor) -> Tensor:
+    """An int64 tensor's low 32 bits as int32 (two's complement; torch has no uint32 arithmetic)."""
+    return (((value + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)).to(torch.int32)
 
 
 def _shift_right_logical(z: Tensor, bits: int) -> Tensor:
-    """``z >>> bits`` on int64 (torch's ``>>`` sign-extends)."""
-    return (z >> bits) & ((1 << (64 - bits)) - 1)
+    """``z >>> bits`` on int32 (torch's ``>>`` sign-extends)."""
+    return (z >> bits) & ((1 << (32 - bits)) - 1)
+
+
+def pcg3d(x: Tensor, y: Tensor, z: Tensor) -> Tensor:
+    """The third output word of pcg3d(x, y, z) on int32 tensors that broadcast (uint32 arithmetic, wrapping).
+
+    ``v ← v · 1664525 + 1013904223``; ``x += y z; y += z x; z += x y``; ``v ^= v >>> 16``;
+    ``x += y z; y += z x; z += x y``; returns ``z``, the word that every input reaches last.
+    """
+    x = x * _LCG_MULTIPLIER + _LCG_INCREMENT
+    y = y * _LCG_MULTIPLIER + _LCG_INCREMENT
+    z = z * _LCG_MULTIPLIER + _LCG_INCREMENT
+    x = x + y * z
+    y = y + z * x
+    z = z + x * y
+    x = x ^ _shift_right_logical(x, 16)
+    y = y ^ _shift_right_logical(y, 16)
+    z = z ^ _shift_right_logical(z, 16)
+    x = x + y * z
+    y = y + z * x
+    return z + x * y
 
 
 def counter_uniform(key: Tensor, shape: tuple[int, ...], stream: int = 0, offset: int = 0) -> Tensor:
-    """Uniform float32 on [0, 1) from a counter-based generator: ``u_c = mix64((c ⊕ key) · γ) / 2⁶⁴``.
+    """Uniform float32 on [0, 1) from a counter-based generator: ``u_c = pcg3d(c, k₀, k₁ ⊕ stream·2³⁰) / 2³²``.
 
-    ``c`` is ``offset`` plus the element's flat index plus ``stream · 2⁴⁸`` (so the inputs and
-    the dropout mask of one step use disjoint counters, and a group of instances can draw
-    exactly the numbers the whole batch would give it), ``key`` a 0-d int64 tensor drawn once per step from
-    torch's global generator, ``γ`` the golden-ratio odd constant and ``mix64`` SplitMix64's
-    bijective finaliser. The top 24 bits give the float, as ``torch.rand`` does for float32.
+    ``c`` is ``offset`` plus the element's flat index (so a group of instances can draw exactly
+    the numbers the whole batch would give it), ``key`` a 0-d int64 tensor on [0, 2⁶²) drawn
+    once per step from torch's global generator, split into its low word ``k₀`` and its high
+    word ``k₁``; the stream (0: inputs, 1: dropout mask, 2: attacked features) enters ``k₁``
+    above the key's bits, so the streams of one step use different keys. The top 24 bits of
+    the hash give the float, as ``torch.rand`` does for float32.
 
-    It is pure elementwise integer arithmetic (wrapping int64 multiplies, shifts, xors), so
-    ``torch.compile`` fuses it into the kernel that consumes it: ~1 ms for 4M numbers on two
-    CPU cores, against ~15 ms for ``torch.rand``. Eagerly it is slow; the eager step uses
-    ``torch.rand``.
+    It is pure elementwise 32-bit integer arithmetic (wrapping multiplies, shifts, xors), so
+    ``torch.compile`` fuses it into the kernel that consumes it, on AVX2 as on AVX-512 (docs/
+    benchmark.md). Eagerly it is slow; the eager step uses ``torch.rand``.
     """
     numel = 1
     for size in shape:
         numel *= size
-    first = stream * _STREAM_STRIDE + offset
-    counter = torch.arange(first, first + numel, dtype=torch.int64, device=key.device).view(shape)
-    z = (counter ^ key) * _GOLDEN_GAMMA
-    z = (z ^ _shift_right_logical(z, 30)) * _MIX_1
-    z = (z ^ _shift_right_logical(z, 27)) * _MIX_2
-    z = z ^ _shift_right_logical(z, 31)
-    return _shift_right_logical(z, 40).to(torch.float32) * 2.0**-24
+    if offset + numel > _COUNTER_LIMIT:
+        raise ValueError(f"a step draws {offset + numel} numbers from one stream; the counter-based generator has 2**32")
+    wrapped_offset = (offset + (1 << 31)) % _COUNTER_LIMIT - (1 << 31)  # offset's bits as an int32
+    counter = (torch.arange(numel, dtype=torch.int32, device=key.device) + wrapped_offset).view(shape)
+    low = _wrap_int32(key)
+    high = _wrap_int32((key >> 32) ^ (stream << _STREAM_SHIFT))
+    word = pcg3d(counter, low, high)  # the key words are 0-d: pcg3d broadcasts them
+    return _shift_right_logical(word, 8).to(torch.float32) * 2.0**-24
 
 
 def uniform(
