@@ -63,7 +63,6 @@ from torch import Tensor
 from ..distributions import FeatureDistribution, sample_features
 from ..models import BIAS_FREE, HIDDEN_RELU, OUTPUT_ACTIVATIONS, activate
 
-
 # pcg3d (Jarzynski & Olano, "Hash Functions for GPU Rendering", JCGT 9(3), 2020): three
 # 32-bit words mixed by an LCG step and cross products, a Pareto-optimal hash of their study.
 # Only 32-bit multiplies, so it vectorises on AVX2 as well as on AVX-512 (SplitMix64's 64-bit
