@@ -68,8 +68,10 @@ def test_a_group_of_counters_draws_what_the_whole_batch_would_give_it() -> None:
 
 
 def test_a_step_cannot_draw_more_numbers_than_the_counter_has() -> None:
-    with pytest.raises(ValueError, match="2\\*\\*32"):
+    with pytest.raises(ValueError, match="2\\*\\*32 counters per stream"):
         counter_uniform(torch.tensor(1), (10,), offset=2**32 - 5)
+    with pytest.raises(ValueError, match="2\\*\\*31 - 1 per call"):  # checked before anything is allocated
+        counter_uniform(torch.tensor(1), (2, 2**30))
 
 
 def z_chi_square(counts: torch.Tensor) -> float:
@@ -134,9 +136,9 @@ def test_neighbouring_keys_and_streams_are_independent(draws: dict[str, torch.Te
 
 
 def test_the_streams_keys_differ_from_every_other_keys_stream() -> None:
-    """The stream enters above the key's 62 bits' high word, so (key, stream) pairs never coincide."""
+    """The stream enters the high key word above the key's own bits, so no (key, stream) pair repeats another."""
     key = 2**62 - 1
-    draws = {(k, s): counter_uniform(torch.tensor(k), (64,), s) for k in (key, key ^ (1 << 62 - 2)) for s in range(3)}
+    draws = {(k, s): counter_uniform(torch.tensor(k), (64,), s) for k in (key, key ^ (1 << 60)) for s in range(3)}
     values = list(draws.values())
     for i in range(len(values)):
         for j in range(i + 1, len(values)):

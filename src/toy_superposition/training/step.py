@@ -120,8 +120,11 @@ def counter_uniform(key: Tensor, shape: tuple[int, ...], stream: int = 0, offset
     numel = 1
     for size in shape:
         numel *= size
-    if offset + numel > _COUNTER_LIMIT:
-        raise ValueError(f"a step draws {offset + numel} numbers from one stream; the counter-based generator has 2**32")
+    if offset + numel > _COUNTER_LIMIT or numel >= 1 << 31:  # the counters are an int32 arange
+        raise ValueError(
+            f"a step draws {numel} numbers (from counter {offset}) of one stream; the counter-based generator has"
+            " 2**32 counters per stream and 2**31 - 1 per call"
+        )
     wrapped_offset = (offset + (1 << 31)) % _COUNTER_LIMIT - (1 << 31)  # offset's bits as an int32
     counter = (torch.arange(numel, dtype=torch.int32, device=key.device) + wrapped_offset).view(shape)
     low = _wrap_int32(key)
