@@ -171,11 +171,10 @@ def train(
         step_fn = compiled_step(spec, params, state, dist, dropout, l1, adversarial_fraction=adversarial)
 
     torch.manual_seed(derive_seed(spec.seed, "data"))
-    # The snapshots and the loss log are allocated once, before the first step. A buffer made
-    # during training would be a small long-lived allocation landing in the hole that a freed
-    # step-sized temporary left in the heap (keep_freed_memory), so the next step's temporary
-    # no longer fits there and the heap grows by one: 0.27 GiB every few windows for 7,000
-    # models of n = 10 (24 GiB, killed, at 10,000 steps).
+    # The snapshots and the loss log are allocated once, before the first step: a buffer made
+    # during training is long-lived and can split a hole that a freed step-sized temporary left
+    # in the kept heap (keep_freed_memory), so the next temporary goes on top and the heap grows.
+    # That alone does not stop the growth (other allocations do the same); release_free_pages does.
     snapshots = {step: {k: torch.empty_like(v, device="cpu") for k, v in params.items()}
                  for step in sorted(set(training.snapshot_steps))}
     if 0 in snapshots:
