@@ -1,4 +1,4 @@
-"""The training loop's bookkeeping: which steps the loss curve keeps, and the heap it keeps."""
+"""The training loop's bookkeeping: the loss curve's steps, the snapshots, and the heap it keeps."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 from tests.helpers import train_spec
 from tests.training.test_step import make_spec, with_training
 from toy_superposition.training import trainer
-from toy_superposition.training.trainer import keep_freed_memory, logged_steps, release_free_pages
+from toy_superposition.training.trainer import keep_freed_memory, release_free_pages
 
 MIB = 2**20
 
@@ -19,21 +19,13 @@ def resident_bytes() -> int:
     return int(Path("/proc/self/statm").read_text().split()[1]) * 4096
 
 
-@pytest.mark.parametrize(
-    ("steps", "log_every", "expected"),
-    [(10, 5, [5, 10]), (10, 4, [4, 8, 10]), (3, 5, [3]), (1, 1, [1])],
-)
-def test_logged_steps_are_every_log_every_th_and_the_last(steps, log_every, expected) -> None:
-    assert logged_steps(steps, log_every) == expected
-
-
 def test_loss_curve_has_one_row_per_instance_and_logged_step() -> None:
     spec = with_training(make_spec("relu_output", steps=25), log_every=10, snapshot_steps=(0, 20))
     result = train_spec(spec)
     assert result.loss_curve["step"].unique().tolist() == [10, 20, 25]
     assert len(result.loss_curve) == 3 * spec.n_instances
     assert torch.isfinite(torch.as_tensor(result.loss_curve["loss"].to_numpy())).all()
-    # the preallocated snapshots hold the weights of their own step, not the last one
+    # each snapshot holds the weights of its own step, not the last one
     assert not torch.equal(result.snapshots[0]["W"], result.snapshots[20]["W"])
     assert not torch.equal(result.snapshots[20]["W"], result.params["W"])
 

@@ -81,17 +81,6 @@ def keep_freed_memory() -> bool:
     return bool(mallopt(m_mmap_threshold, 1 << 30)) and bool(mallopt(m_trim_threshold, 1 << 30))
 
 
-def save_snapshot(snapshot: dict[str, Tensor], params: dict[str, Tensor]) -> None:
-    """Copy the parameters into a preallocated snapshot (same shapes and strides, on the CPU)."""
-    for name, value in params.items():
-        snapshot[name].copy_(value.detach())
-
-
-def logged_steps(steps: int, log_every: int) -> list[int]:
-    """The steps whose window-mean loss the loss curve keeps: every ``log_every``-th and the last."""
-    return sorted({*range(log_every, steps + 1, log_every), steps})
-
-
 def release_free_pages() -> None:
     """Give the free pages inside the heap back to the kernel (glibc's ``malloc_trim(0)``).
 
@@ -171,17 +160,12 @@ def train(
         step_fn = compiled_step(spec, params, state, dist, dropout, l1, adversarial_fraction=adversarial)
 
     torch.manual_seed(derive_seed(spec.seed, "data"))
-    # The snapshots and the loss log are allocated once, before the first step: a buffer made
-    # during training is long-lived and can split a hole that a freed step-sized temporary left
-    # in the kept heap (keep_freed_memory), so the next temporary goes on top and the heap grows.
-    # That alone does not stop the growth (other allocations do the same); release_free_pages does.
-    snapshots = {step: {k: torch.empty_like(v, device="cpu") for k, v in params.items()}
-                 for step in sorted(set(training.snapshot_steps))}
-    if 0 in snapshots:
-        save_snapshot(snapshots[0], params)
-    log_steps = logged_steps(training.steps, training.log_every)
-    log_losses = torch.empty(len(log_steps), len(plan), dtype=torch.float32)
-    logged = 0
+    snapshots: dict[int, dict[str, Tensor]] = {}
+    snapshot_steps = set(training.snapshot_steps)
+    if 0 in snapshot_steps:
+        snapshots[0] = {k: v.detach().cpu().clone() for k, v in params.items()}
+
+    log_steps, log_losses = [], []
     window = torch.zeros(len(plan), device=device)
     started = time.perf_counter()
     bar = tqdm(total=training.steps, desc=spec.name, unit="step", disable=not progress, mininterval=2.0)
@@ -189,22 +173,23 @@ def train(
         window += step_fn(learning_rate_at(step - 1, training))
         if step % training.log_every == 0 or step == training.steps:
             since = training.log_every if step % training.log_every == 0 else step % training.log_every
-            mean_loss = log_losses[logged]
-            mean_loss.copy_(window / since)  # one device sync per logged window
-            logged += 1
+            mean_loss = (window / since).cpu()  # one device sync per logged window
             window.zero_()
             if heap_kept:
                 release_free_pages()
-            if not bool(torch.isfinite(mean_loss).all()):
-                instances = (~torch.isfinite(mean_loss)).nonzero().flatten().tolist()
+            bad = ~torch.isfinite(mean_loss)
+            if bool(bad.any()):
+                instances = bad.nonzero().flatten().tolist()
                 raise TrainingDiverged(
                     f"experiment {spec.name}: loss is NaN or inf at step {step} for instance(s) {instances[:10]}"
                     f" (learning_rate={training.learning_rate}); lower the learning rate or check the config"
                 )
+            log_steps.append(step)
+            log_losses.append(mean_loss.numpy())
             bar.update(step - bar.n)
             bar.set_postfix(loss=f"{float(mean_loss.mean()):.4g}")
-        if step in snapshots:
-            save_snapshot(snapshots[step], params)
+        if step in snapshot_steps:
+            snapshots[step] = {k: v.detach().cpu().clone() for k, v in params.items()}
     bar.close()
     seconds = time.perf_counter() - started
 
@@ -214,7 +199,7 @@ def train(
         {
             "step": np.repeat(np.asarray(log_steps, dtype=np.int64), len(plan)),
             "instance": np.tile(np.arange(len(plan), dtype=np.int64), len(log_steps)),
-            "loss": log_losses.numpy().reshape(-1).astype(np.float64),
+            "loss": np.concatenate(log_losses).astype(np.float64),
         }
     )
     cpu_params = {k: v.detach().cpu().contiguous() for k, v in params.items()}
