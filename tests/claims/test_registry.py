@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toy_superposition import claims
 from toy_superposition.artifacts import write_parquet
@@ -22,6 +24,20 @@ def test_wilson_interval_matches_hand_computation():
     low, high = claims.wilson_interval(5, 10)
     assert low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(0.7634, abs=1e-4)
     assert all(math.isnan(v) for v in claims.wilson_interval(0, 0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(trials=st.integers(1, 100_000), share=st.floats(0.0, 1.0))
+def test_wilson_interval_contains_the_proportion_and_is_exact_at_the_ends(trials, share):
+    successes = round(share * trials)
+    low, high = claims.wilson_interval(successes, trials)
+    assert 0.0 <= low <= successes / trials <= high <= 1.0
+    assert (low == 0.0) == (successes == 0) and (high == 1.0) == (successes == trials)
+
+
+def test_wilson_interval_lower_bound_of_no_successes_is_zero_not_rounding():
+    # 0 of 4,616 (the paper profile's relu-hidden-bias figure) once gave 5.4e-20 > 0.
+    assert claims.wilson_interval(0, 4616)[0] == 0.0
 
 
 @pytest.mark.parametrize(

@@ -189,7 +189,9 @@ def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float,
     denominator = 1 + z**2 / trials
     centre = (p + z**2 / (2 * trials)) / denominator
     half = z * math.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # The interval contains p (exactly 0 at 0 successes, 1 at all): clamp the rounding
+    # (0 of 4,616 gave a lower bound of 5e-20, which an error bar below p cannot draw).
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def proportion(hits: int, total: int) -> tuple[float, float, float]:
