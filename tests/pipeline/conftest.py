@@ -21,8 +21,6 @@ CI_DVC_YAML = "workflow/dvc/ci/dvc.yaml"
 SLICE_FIGURE = "intro-5-in-2"
 SLICE_STAGES = [f"data-{SLICE_FIGURE}", f"train-{SLICE_FIGURE}", f"metrics-{SLICE_FIGURE}", f"figure-{SLICE_FIGURE}"]
 SLICE_TARGET = f"results/ci/figures/{SLICE_FIGURE}.png"
-#: The user property under which the end-to-end test records its comparison with the committed results.
-COMPARISON_PROPERTY = "ci_results_comparison"
 
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.org",
                 "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.org"}
@@ -83,12 +81,3 @@ def slice_run(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     assert len(made) == 11, made  # data 2, train 4, metrics 2, figure 3
     return checkout, found
 
-
-def pytest_terminal_summary(terminalreporter):
-    """Say which of the two held when the ci run was compared with the committed results (the test
-    records it as a property of its report, which reaches the summary from pytest-xdist's workers too)."""
-    for report in terminalreporter.stats.get("passed", []):
-        for name, text in getattr(report, "user_properties", []):
-            if name == COMPARISON_PROPERTY:
-                terminalreporter.section("ci results against the committed dvc.lock and metrics")
-                terminalreporter.write_line(text)

@@ -18,7 +18,8 @@ import pytest
 from toy_superposition.config import load_config
 from toy_superposition.pipeline.dag import all_targets
 
-from .conftest import BIN, CI_DVC_YAML, COMPARISON_PROPERTY, clone_checkout, digests, run
+from ..conftest import COMPARISON_PROPERTY
+from .conftest import BIN, CI_DVC_YAML, clone_checkout, digests, run
 
 # --- end to end -------------------------------------------------------------------------
 
