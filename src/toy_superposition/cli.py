@@ -28,7 +28,7 @@ from .artifacts import ArtifactError
 from .config import ConfigError, default_config_path, load_config
 from .models import init_stds
 from .paths import report_paths
-from .pipeline import compare, compare_claims, convergence, report, stages
+from .pipeline import compare, stages
 from .pipeline.dvc_yaml import dvc_yaml_path, write_dvc_yaml
 from .training.benchmark import run_benchmark
 
@@ -109,6 +109,39 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "dvc-yaml":
         return write_dvc_yaml(args.config or default_config_path(), check=args.check)
 
+    if args.command in ("claims", "plots", "report"):
+        return _run_reporting(args)
+    config = load_config(args.config, profile=args.profile)
+    if args.command == "compare-results":
+        return _compare_results(args, config.profile)
+    if args.command == "validate":
+        print(f"profile {config.profile}: results in {config.results_dir}/")
+        for spec in config.experiments.values():
+            stds = ", ".join(f"{name} {std:.4g}" for name, std in init_stds(spec).items())
+            print(f"  experiment {spec.name}: {spec.model}, n={spec.features}, m={spec.hidden}, "
+                  f"{spec.n_instances} instances × {spec.training.steps} steps, init {spec.training.init} (std {stds})")
+        for figure in config.figures.values():
+            print(f"  figure {figure.name}: from {', '.join(figure.experiments) or 'closed forms (trains nothing)'}")
+        return 0
+
+    if getattr(args, "threads", None):
+        torch.set_num_threads(args.threads)
+    if args.command == "data":
+        stages.run_data(config, args.name)
+    elif args.command == "train":
+        stages.run_train(config, args.name, progress=not args.no_progress)
+    elif args.command == "metrics":
+        stages.run_metrics(config, args.name)
+    elif args.command == "figure":
+        stages.run_figure(config, args.name)
+    return 0
+
+
+def _run_reporting(args: argparse.Namespace) -> int:
+    """claims (and its --compare forms), plots, report. Their modules import the claim registry,
+    which no data, train, metrics or figure job needs, so they load here only."""
+    from .pipeline import compare_claims, convergence, report
+
     old = None  # claims --compare OLD: the stored claims table to list flips against
     if args.command == "claims" and args.compare is not None:
         if len(args.compare) == 2:  # two profiles: the convergence table
@@ -127,34 +160,10 @@ def _run(args: argparse.Namespace) -> int:
         print(compare_claims.format_comparison(compare_claims.compare(old, compare_claims.read_claims(args.against))))
         return 0
     config = load_config(args.config, profile=args.profile)
-    if args.command == "compare-results":
-        return _compare_results(args, config.profile)
-    if args.command == "validate":
-        print(f"profile {config.profile}: results in {config.results_dir}/")
-        for spec in config.experiments.values():
-            stds = ", ".join(f"{name} {std:.4g}" for name, std in init_stds(spec).items())
-            print(f"  experiment {spec.name}: {spec.model}, n={spec.features}, m={spec.hidden}, "
-                  f"{spec.n_instances} instances × {spec.training.steps} steps, init {spec.training.init} (std {stds})")
-        for figure in config.figures.values():
-            print(f"  figure {figure.name}: from {', '.join(figure.experiments) or 'closed forms (trains nothing)'}")
-        return 0
-
-    if args.command in ("claims", "plots", "report"):
-        {"claims": report.run_claims, "plots": report.run_plots, "report": report.run_report}[args.command](config)
-        if old is not None:
-            after = compare_claims.read_claims(report_paths(config)["claims_table"])
-            print(compare_claims.format_comparison(compare_claims.compare(old, after)))
-        return 0
-    if getattr(args, "threads", None):
-        torch.set_num_threads(args.threads)
-    if args.command == "data":
-        stages.run_data(config, args.name)
-    elif args.command == "train":
-        stages.run_train(config, args.name, progress=not args.no_progress)
-    elif args.command == "metrics":
-        stages.run_metrics(config, args.name)
-    elif args.command == "figure":
-        stages.run_figure(config, args.name)
+    {"claims": report.run_claims, "plots": report.run_plots, "report": report.run_report}[args.command](config)
+    if old is not None:
+        after = compare_claims.read_claims(report_paths(config)["claims_table"])
+        print(compare_claims.format_comparison(compare_claims.compare(old, after)))
     return 0
 
 

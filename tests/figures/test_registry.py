@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,16 @@ def test_a_renderer_must_live_in_the_module_named_after_its_figure():
 def test_an_unknown_figure_id_names_the_missing_module():
     with pytest.raises(ConfigError, match="figures.no-such-figure: no script draws this figure"):
         renderer("no-such-figure")
+
+
+def test_the_command_line_loads_matplotlib_and_the_claims_only_for_the_stages_that_use_them():
+    """Every Snakemake job is a fresh `toy-superposition` process; the data, train and metrics jobs
+    (three quarters of them) must not pay for importing matplotlib or the claim registry."""
+    heavy = ("matplotlib", "toy_superposition.figures.registry", "toy_superposition.claims.registry")
+    code = ("import sys, toy_superposition.cli; "
+            f"print([m for m in {heavy!r} if m in sys.modules]); "
+            "from toy_superposition.figures import FIGURES; "
+            "print('matplotlib' in sys.modules, type(FIGURES).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[]", out
+    assert out[1] == "True dict", out  # the registry's names still resolve, importing it then

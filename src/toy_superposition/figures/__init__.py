@@ -14,6 +14,31 @@ that reproduce them are listed in the README.
 
 from __future__ import annotations
 
-from .registry import FIGURES, discover, figure, module_name, render_figure, renderer
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import FigureSpec, PipelineConfig
+    from .registry import FIGURES, discover, figure, module_name, renderer
 
 __all__ = ["FIGURES", "discover", "figure", "module_name", "render_figure", "renderer"]
+
+#: Names served from :mod:`.registry` on first use (PEP 562): the pipeline imports this package
+#: in every stage, and only the figure stage needs matplotlib (half a second per job otherwise).
+_FROM_REGISTRY = frozenset(__all__) - {"render_figure"}
+
+
+def render_figure(
+    config: PipelineConfig, figure: FigureSpec, paths: list[Path], provenance: dict[str, str] | None = None
+) -> None:
+    """:func:`.registry.render_figure`, the registry (and matplotlib) imported on the first call."""
+    from .registry import render_figure as render
+
+    render(config, figure, paths, provenance=provenance)
+
+
+def __getattr__(name: str):
+    if name in _FROM_REGISTRY:
+        return getattr(importlib.import_module(".registry", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
