@@ -10,6 +10,7 @@ Snakemake rules and DVC stages call exactly these commands, so a stage can also 
     toy-superposition figure intro-5-in-2 --profile ci
     toy-superposition claims --compare paper long                 # does each claim converge?
     toy-superposition benchmark
+    toy-superposition budget --profile paper                      # the training's FLOPs and their floor here
     toy-superposition dvc-yaml [--check]
     toy-superposition compare-results --profile ci
     toy-superposition claims --profile ci --compare OLD.parquet   # which verdicts flipped
@@ -31,6 +32,7 @@ from .paths import report_paths
 from .pipeline import compare, stages
 from .pipeline.dvc_yaml import dvc_yaml_path, write_dvc_yaml
 from .training.benchmark import run_benchmark
+from .training.budget import run_budget
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-peers", action="store_true",
                        help="leave out the JAX peer (timed by default when the `jax` extra is installed)")
 
+    budget = commands.add_parser(
+        "budget", help="a profile's training FLOPs, their floor at this machine's matmul peak, the measured train times")
+    _add_common(budget)
+    budget.add_argument("--peak-gflops", type=float, default=None,
+                        help="the matmul peak to divide by, GFLOP/s (default: measure a square fp32 matmul here)")
+    budget.add_argument("--output", type=Path, default=None, help="also write the table as JSON here")
+
     dvc = commands.add_parser("dvc-yaml", help="write dvc.yaml (paper profile) and profiles' dvc.yaml from the config")
     dvc.add_argument("--config", type=Path, default=None)
     dvc.add_argument("--check", action="store_true", help="exit 1 if a dvc.yaml on disk differs from the config")
@@ -114,6 +123,9 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config, profile=args.profile)
     if args.command == "compare-results":
         return _compare_results(args, config.profile)
+    if args.command == "budget":
+        run_budget(config, peak=args.peak_gflops * 1e9 if args.peak_gflops else None, output=args.output)
+        return 0
     if args.command == "validate":
         print(f"profile {config.profile}: results in {config.results_dir}/")
         for spec in config.experiments.values():

@@ -37,6 +37,15 @@ class ExperimentPaths:
         return [self.features, self.summary]
 
 
+# Snakemake's record of each train job (wall time, memory), relative to the results folder: the
+# train rule's `benchmark:` and `toy-superposition budget` read it from here.
+TRAIN_BENCHMARK = "benchmarks/train/{experiment}.tsv"
+
+
+def train_benchmark_path(config: PipelineConfig, experiment: str) -> Path:
+    return Path(config.results_dir) / TRAIN_BENCHMARK.format(experiment=experiment)
+
+
 def experiment_paths(config: PipelineConfig, experiment: str) -> ExperimentPaths:
     root = Path(config.results_dir) / experiment
     return ExperimentPaths(

@@ -7,6 +7,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))  # works before `pip ins
 
 from snakemake.exceptions import WorkflowError
 from toy_superposition.config import ConfigError, spec_hash
+from toy_superposition.paths import TRAIN_BENCHMARK
 from toy_superposition.pipeline import dag
 
 try:

@@ -26,7 +26,7 @@ rule train:
         mem_mb=lambda w, attempt: 4000 * attempt,
         runtime=240,
     benchmark:
-        f"{RESULTS}/benchmarks/train/{{experiment}}.tsv"
+        f"{RESULTS}/{TRAIN_BENCHMARK}"
     log:
         f"{RESULTS}/logs/train/{{experiment}}.log",
     shell:
