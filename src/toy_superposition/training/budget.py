@@ -48,11 +48,10 @@ class ExperimentBudget:
 def training_flops(spec: ExperimentSpec) -> tuple[float, float]:
     """(dense, x-sparse) matmul FLOPs of training ``spec``: the sums of the module docstring."""
     per_product = 2 * spec.features * spec.hidden * spec.training.batch_size * spec.training.steps
-    dense = sparse = 0.0
-    for instance in spec.instances():
-        dense += PRODUCTS * per_product
-        sparse += (PRODUCTS - PRODUCTS_READING_X + PRODUCTS_READING_X * instance.feature_probability) * per_product
-    return dense, sparse
+    dense = float(PRODUCTS * per_product * spec.n_instances)
+    sparse = sum((PRODUCTS - PRODUCTS_READING_X + PRODUCTS_READING_X * instance.feature_probability) * per_product
+                 for instance in spec.instances())
+    return dense, float(sparse)
 
 
 def measured_train_seconds(config: PipelineConfig, experiment: str) -> float | None:
