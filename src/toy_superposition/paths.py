@@ -77,3 +77,21 @@ def report_paths(config: PipelineConfig) -> dict[str, Path]:
         "loss_curves_csv": root / "plots" / "loss-curves.csv",
         "report": root / "report.html",
     }
+
+
+def convergence_paths(config: PipelineConfig, profile_b: str) -> dict[str, Path]:
+    """Where ``claims --compare A B`` writes: A's results folder, ``convergence/A-vs-B.*``."""
+    root = report_paths(config)["claims_table"].parent / "convergence"
+    stem = f"{config.profile}-vs-{profile_b}"
+    return {"claims": root / f"{stem}.parquet", "losses": root / f"{stem}-losses.parquet",
+            "markdown": root / f"{stem}.md"}
+
+
+def comparison_tables(config: PipelineConfig) -> dict[str, Path]:
+    """The claims table of every comparison on disk with this profile as A, by B's name, sorted.
+
+    What the report shows beside each claim, and so the report stage's inputs in the DAG."""
+    root = convergence_paths(config, "*")["claims"].parent
+    prefix = f"{config.profile}-vs-"
+    paths = sorted(root.glob(f"{prefix}*.parquet")) if root.is_dir() else []
+    return {path.stem[len(prefix):]: path for path in paths if not path.name.endswith("-losses.parquet")}

@@ -7,6 +7,7 @@ import copy
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from toy_superposition.artifacts import read_parquet, write_parquet
 from toy_superposition.config import resolve_config
 from toy_superposition.paths import experiment_paths, report_paths
 from toy_superposition.pipeline import convergence
+from toy_superposition.pipeline.dag import code_deps, report_stages
 from toy_superposition.pipeline.report import _claim_rows
 
 NAN = math.nan
@@ -110,6 +112,15 @@ def test_strictly_less_than_the_half_width():
     assert bool(below["converged"]) is True
 
 
+def test_an_unchanged_value_converges_under_zero_width_intervals():
+    # a share of 0 [0, 0] under both profiles: |Δ| = h = 0, which "less than" alone reads as a move
+    zero = claims(("c", 0.0, 0.0, 0.0, False))
+    same = convergence.claim_convergence(zero, zero).iloc[0]
+    assert (same["half_width"], bool(same["converged"]), same["status"]) == (0.0, True, convergence.CONVERGED)
+    moved = convergence.claim_convergence(zero, claims(("c", 0.25, 0.25, 0.25, False))).iloc[0]
+    assert (bool(moved["converged"]), moved["status"]) == (False, convergence.MOVED)
+
+
 def test_table_columns_survive_parquet(table, tmp_path):
     write_parquet(tmp_path / "t.parquet", table)
     back = read_parquet(tmp_path / "t.parquet")
@@ -199,6 +210,11 @@ def test_run_compare_writes_parquet_and_markdown(two_profiles):
     assert "| inside | 0.8 [0.7, 0.9] | yes | 0.85 [0.8, 0.9] | yes |" in text
     assert convergence.comparisons_for(base).keys() == {"longer"}
     assert convergence.comparisons_for(longer) == {}
+    # the report stage reads it, so the DAG lists it among the report's inputs (and not the losses table)
+    report = {stage.name: stage for stage in report_stages(base)}["report"]
+    assert Path(report.deps[-len(code_deps("report")) - 1]) == paths["claims"]
+    assert not any(dep.endswith("-losses.parquet") for dep in report.deps)
+    assert not any("convergence/" in dep for dep in {s.name: s for s in report_stages(longer)}["report"].deps)
 
 
 def test_cli_compare_and_its_error_without_results(two_profiles, tmp_path):
@@ -221,3 +237,7 @@ def test_the_report_shows_convergence_beside_each_claim(table):
     assert "<b>long</b>: not converged<br><small>verdict changed" in html
     assert "<b>long</b>: undecided<br><small>no value under either" in html
     assert "convergence" not in _claim_rows(own)  # no table, no column
+    with_loss = table.assign(loss_change=[-0.0123] + [NAN] * (len(table) - 1))
+    cells = _claim_rows(own, {"long": with_loss})
+    assert cells.count("final loss") == 1 and "value moved; Δ +0.05 (±0.1); final loss -1.23%" not in cells
+    assert "converged; Δ +0.05 (±0.1); final loss -1.23%" in cells  # "inside": moved 0.05 within h = 0.1

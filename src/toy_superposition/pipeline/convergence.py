@@ -22,12 +22,20 @@ verdicts differ (whatever the values)           False       ``verdict changed``
 value NaN under both (insufficient data)        <NA>        ``no value under either``
 value NaN under one only                        False       ``value under one profile only``
 an interval under at least one profile          |Δ| < h     ``converged`` / ``value moved``
+  (and Δ = 0 under zero-width intervals)        True        ``converged``
 no interval under either, |Δ| = 0               True        ``converged``
 no interval under either, |Δ| > 0               <NA>        ``no interval: moved by Δ``
 ==============================================  ==========  ==============================
 
 A claim without an interval (a ratio read off one curve, say) has no scale that tells a real
 move from noise, so only an unchanged value counts as converged; its ``delta`` is still shown.
+An unchanged value converges under zero-width intervals too (a share of 0 [0, 0] under both: no
+move at all is within any uncertainty), where ``|Δ| < h`` alone would read 0 < 0 as a move.
+
+The report shows, beside each claim, every comparison whose claims table is in A's results
+folder (:func:`comparison_tables`); the DAG lists those tables as the report's inputs, so a
+comparison committed with the results (git tracks ``results/convergence/*.parquet``) redraws the
+report, on every machine the same.
 
 Final losses: for every experiment both profiles train, the selected (lowest final loss) model of
 every grid point the two share (matched on the grid's values), the mean of their final losses
@@ -49,7 +57,7 @@ import pandas as pd
 
 from ..artifacts import ArtifactError, atomic_path, read_parquet, write_parquet
 from ..config import GRID_AXES, PipelineConfig
-from ..paths import experiment_paths, report_paths
+from ..paths import comparison_tables, convergence_paths, experiment_paths, report_paths
 
 CONVERGED = "converged"
 MOVED = "value moved"
@@ -58,14 +66,6 @@ NO_VALUE = "no value under either"
 ONE_VALUE = "value under one profile only"
 
 CLAIM_COLUMNS = ("value", "ci_low", "ci_high", "holds")
-
-
-def convergence_paths(config_a: PipelineConfig, profile_b: str) -> dict[str, Path]:
-    """Where ``convergence A B`` writes: A's results folder, ``convergence/A-vs-B.*``."""
-    root = report_paths(config_a)["claims_table"].parent / "convergence"
-    stem = f"{config_a.profile}-vs-{profile_b}"
-    return {"claims": root / f"{stem}.parquet", "losses": root / f"{stem}-losses.parquet",
-            "markdown": root / f"{stem}.md"}
 
 
 def half_width(low: float, high: float) -> float:
@@ -88,7 +88,7 @@ def judge(a: dict, b: dict) -> tuple[object, str, float, float]:
     if finite_a != finite_b:
         return False, ONE_VALUE, math.nan, h
     if np.isfinite(h):
-        return (True, CONVERGED, delta, h) if abs(delta) < h else (False, MOVED, delta, h)
+        return (True, CONVERGED, delta, h) if abs(delta) < h or delta == 0 else (False, MOVED, delta, h)
     if delta == 0:
         return True, CONVERGED, delta, h
     return pd.NA, f"no interval: moved by {delta:+.3g}", delta, h
@@ -276,11 +276,4 @@ def run_compare(config_a: PipelineConfig, config_b: PipelineConfig) -> dict[str,
 
 def comparisons_for(config: PipelineConfig) -> dict[str, pd.DataFrame]:
     """Every comparison table written with this profile as A, by the other profile's name."""
-    root = report_paths(config)["claims_table"].parent / "convergence"
-    prefix = f"{config.profile}-vs-"
-    tables = {}
-    for path in sorted(root.glob(f"{prefix}*.parquet")) if root.is_dir() else []:
-        if path.name.endswith("-losses.parquet"):
-            continue
-        tables[path.stem[len(prefix):]] = read_parquet(path)
-    return tables
+    return {other: read_parquet(path) for other, path in comparison_tables(config).items()}

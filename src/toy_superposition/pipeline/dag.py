@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import CONFIG_FILE, ConfigError, ExperimentSpec, PipelineConfig, resolve_config
-from ..paths import experiment_paths, figure_paths, report_paths
+from ..paths import comparison_tables, experiment_paths, figure_paths, report_paths
 
 CLI = "toy-superposition"
 #: The experiment whose D* against sparsity the plots stage exports for `dvc plots`.
@@ -137,6 +137,7 @@ def report_stages(pipeline: PipelineConfig) -> list[Stage]:
     figure_images = [_relative(figure_paths(pipeline, figure)[0]) for figure in pipeline.figures]
     curves = _unique([experiment_paths(pipeline, name).loss_curve for name in pipeline.experiments])
     instances = _unique([experiment_paths(pipeline, name).instances for name in pipeline.experiments])
+    comparisons = [_relative(path) for path in comparison_tables(pipeline).values()]
     dims_per_feature = ([experiment_paths(pipeline, DIMS_PER_FEATURE_EXPERIMENT).features]
                         if DIMS_PER_FEATURE_EXPERIMENT in pipeline.experiments else [])
     return [
@@ -157,7 +158,8 @@ def report_stages(pipeline: PipelineConfig) -> list[Stage]:
         Stage(
             name="report",
             cmd=command(pipeline, "report", None),
-            deps=[paths["claims_table"], *figure_images, *figure_data] + code_deps("report"),
+            # and the comparisons it shows beside each claim (`claims --compare`, committed with the results)
+            deps=[paths["claims_table"], *figure_images, *figure_data, *comparisons] + code_deps("report"),
             outs=[paths["report"]],
         ),
     ]

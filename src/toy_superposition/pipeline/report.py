@@ -20,6 +20,7 @@ import base64
 import hashlib
 import html
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -187,7 +188,10 @@ def _convergence_cell(claim: str, comparisons: dict[str, pd.DataFrame]) -> str:
                                                                else None, "undecided")
         moved = "" if row["delta"] != row["delta"] else f"; Δ {row['delta']:+.3g}"
         scale = "" if row["half_width"] != row["half_width"] else f" (±{row['half_width']:.3g})"
-        lines.append(f"<b>{html.escape(other)}</b>: {mark}<br><small>{html.escape(row['status'])}{moved}{scale}</small>")
+        loss = row.get("loss_change", math.nan)
+        loss = "" if loss != loss else f"; final loss {loss:+.2%}"
+        lines.append(f"<b>{html.escape(other)}</b>: {mark}<br><small>{html.escape(row['status'])}{moved}{scale}"
+                     f"{loss}</small>")
     return "<br>".join(lines) or "<small>—</small>"
 
 
